@@ -1,0 +1,46 @@
+// Dependency direction from shared/ARCHITECTURE.md:
+//   lib <- pulsar, state <- watch <- keda, hub <- cli ; sidecar/ may import src/, never the reverse;
+//   sim imports only lib; state imports nothing that does I/O.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const only = (from, allowed) => ({
+  name: `${from}-imports-only-${allowed.join("-")}`,
+  comment: `src/${from} may import only ${allowed.map((a) => "src/" + a).join(", ")} (ARCHITECTURE.md)`,
+  severity: "error",
+  from: { path: `^src/${from}/` },
+  to: { path: "^(src|sidecar)/", pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}/`)] },
+});
+module.exports = {
+  forbidden: [
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "src-never-imports-sidecar",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^sidecar/" },
+    },
+    only("lib", []),
+    only("sim", ["lib"]),
+    only("pulsar", ["lib"]),
+    only("state", ["lib"]),
+    only("watch", ["lib", "pulsar", "state"]),
+    only("keda", ["lib", "pulsar", "state", "watch"]),
+    only("hub", ["lib", "pulsar", "state", "watch", "keda"]),
+    {
+      name: "state-does-no-io",
+      comment: "src/state is pure: no node I/O modules, no network or logging packages",
+      severity: "error",
+      from: { path: "^src/state/" },
+      to: {
+        dependencyTypes: ["core", "npm"],
+        path: "^(fs|net|http|https|http2|dgram|child_process|tls|node:.*|ws|pino|@grpc/.*)$",
+        pathNot: ["^node:crypto$"],
+      },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};

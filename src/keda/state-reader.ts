@@ -1,0 +1,27 @@
+import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
+
+/**
+ * What the KEDA service reads. Handlers only read this: no Pulsar I/O on KEDA's request path.
+ * Implemented by the hub (registry + state + watchers), by the standalone sidecar, and by a
+ * hand-written fake in tests.
+ *
+ * Errors: NoFreshDataError -> UNAVAILABLE, CapacityError -> RESOURCE_EXHAUSTED (src/state/errors.ts).
+ */
+export interface StateReader {
+  /**
+   * The trigger's metric from the key's newest fresh observation. Records the ScaledObject's
+   * interest in the key (a new key starts being watched). For a key never observed, waits for the
+   * first observation up to the first-read bound, then rejects with NoFreshDataError.
+   */
+  metricValue(so: ScaledObjectId, trigger: TriggerSpec): Promise<number>;
+  /** The key's activation under the trigger's rule; same rules as metricValue. */
+  isActive(so: ScaledObjectId, trigger: TriggerSpec): Promise<boolean>;
+  /**
+   * Calls `onActive` once at once if the key is active now under the trigger's rule, then once on
+   * each inactive-to-active (or unknown-to-active) edge. Records interest like metricValue.
+   * Returns the unsubscribe function. Throws CapacityError when the registry is full.
+   */
+  watchActivation(so: ScaledObjectId, trigger: TriggerSpec, onActive: () => void): () => void;
+  /** Readiness: every key in use has a fresh observation (true when there are none). */
+  ready(): boolean;
+}

@@ -1,0 +1,31 @@
+/** How the hub or sidecar authenticates to one Pulsar cluster. Secrets come from env or files only. */
+export type PulsarAuth =
+  | { readonly kind: "none" }
+  /** Exactly one of token / tokenFile; a token file is re-read when it changes (tokens rotate). */
+  | { readonly kind: "token"; readonly token?: string; readonly tokenFile?: string }
+  | { readonly kind: "basic"; readonly username: string; readonly password: string }
+  /** TLS client certificate (the admin/ws URLs are https/wss). */
+  | { readonly kind: "tls"; readonly certFile: string; readonly keyFile: string }
+  /** OAuth2 client credentials; file as in FACTS.md; issuerUrl overrides the file's issuer_url. */
+  | {
+      readonly kind: "oauth2";
+      readonly credentialsFile: string;
+      readonly issuerUrl?: string;
+      readonly audience?: string;
+      readonly scope?: string;
+    };
+
+/** One Pulsar cluster the operator configured. The hub never contacts any other host. */
+export interface ClusterConfig {
+  /** Name used by trigger metadata `cluster`. */
+  readonly name: string;
+  /** Broker web service, e.g. http://pulsar:8080 (no trailing slash). */
+  readonly adminUrl: string;
+  /** WebSocket service base, e.g. ws://pulsar:8080 (no trailing slash); may be a separate proxy. */
+  readonly wsUrl: string;
+  readonly auth: PulsarAuth;
+  /** CA bundle (PEM file) for https/wss. */
+  readonly caFile?: string;
+  /** Per-request timeout for admin calls in ms (default 5000). */
+  readonly requestTimeoutMs: number;
+}

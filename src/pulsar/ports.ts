@@ -1,0 +1,37 @@
+import type { ArrivalEvent, TopicSnapshot } from "./snapshot.js";
+import type { TopicName } from "./topic-name.js";
+
+/**
+ * What the watcher needs from Pulsar. The real implementations are the admin client and the
+ * WebSocket arrival stream of this folder; tests use hand-written fakes of these interfaces.
+ */
+export interface StatsReader {
+  /**
+   * Stats of a topic. `partitioned: true` reads `partitioned-stats?perPartition=false`, `false`
+   * reads `stats`, `undefined` auto-detects with `/partitions` (cached). Rejects with a PulsarError.
+   */
+  topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot>;
+}
+
+export type ArrivalStatus =
+  | { readonly kind: "connected"; readonly topic: TopicName; readonly partition: number }
+  | { readonly kind: "disconnected"; readonly error: Error; readonly retryInMs: number }
+  /** The WebSocket service is off: said once; the watcher relies on polling alone. */
+  | { readonly kind: "unavailable"; readonly error: Error };
+
+export interface ArrivalSubscription {
+  close(): Promise<void>;
+}
+
+export interface ArrivalSource {
+  /**
+   * Opens WebSocket readers from `latest` on the topic (one per partition when partitions > 0),
+   * reconnecting with backoff until closed. Calls onArrival for every message.
+   */
+  subscribe(
+    topic: TopicName,
+    partitions: number,
+    onArrival: (e: ArrivalEvent) => void,
+    onStatus: (s: ArrivalStatus) => void,
+  ): ArrivalSubscription;
+}

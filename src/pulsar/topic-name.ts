@@ -1,0 +1,55 @@
+import { ScalerError } from "../lib/errors.js";
+
+export type TopicDomain = "persistent" | "non-persistent";
+
+/** A fully qualified Pulsar topic: `{domain}://{tenant}/{namespace}/{local}`. */
+export interface TopicName {
+  readonly domain: TopicDomain;
+  readonly tenant: string;
+  readonly namespace: string;
+  /** Local name; for a partition this ends in `-partition-<i>`. */
+  readonly local: string;
+}
+
+export class InvalidTopicNameError extends ScalerError {}
+
+const PART = /^[A-Za-z0-9_.=:%-]+$/;
+
+/**
+ * Parses `persistent://t/ns/x`, `non-persistent://t/ns/x` or the short `t/ns/x` (persistent, as in
+ * KEDA's pulsar scaler). Throws InvalidTopicNameError saying what is expected.
+ */
+export function parseTopicName(raw: string): TopicName {
+  const m = /^(?:(persistent|non-persistent):\/\/)?([^/]*)\/([^/]*)\/(.*)$/.exec(raw);
+  if (!m) {
+    throw new InvalidTopicNameError(
+      `expected persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic`,
+    );
+  }
+  const [, domain = "persistent", tenant = "", namespace = "", local = ""] = m;
+  for (const [what, v] of [
+    ["tenant", tenant],
+    ["namespace", namespace],
+    ["topic", local],
+  ] as const) {
+    if (!PART.test(v)) {
+      throw new InvalidTopicNameError(
+        `${what} part ${JSON.stringify(v)} must be non-empty and use only letters, digits and _ . = : % -`,
+      );
+    }
+  }
+  return Object.freeze({ domain: domain as TopicDomain, tenant, namespace, local });
+}
+
+export function topicToString(t: TopicName): string {
+  return `${t.domain}://${t.tenant}/${t.namespace}/${t.local}`;
+}
+
+/** Path below `/admin/v2/` and `/ws/v2/{producer|consumer|reader}/`: `persistent/t/ns/x` (URL-encoded local name). */
+export function topicPath(t: TopicName): string {
+  return `${t.domain}/${encodeURIComponent(t.tenant)}/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.local)}`;
+}
+
+export function partitionName(t: TopicName, index: number): TopicName {
+  return Object.freeze({ ...t, local: `${t.local}-partition-${index}` });
+}
