@@ -61,3 +61,5 @@ export class UpgradeError extends PulsarError {
 }
 /** The WebSocket service is off (404 or refused on upgrade): rely on polling alone. */
 export class ArrivalsUnavailableError extends PulsarError {}
+/** More than the allowed number of 3xx hops (a redirect loop); `status` is the last 3xx status. */
+export class TooManyRedirectsError extends ServerError {}

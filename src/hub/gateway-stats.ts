@@ -1,0 +1,88 @@
+import { CloseCode } from "./contract/close-codes.js";
+import type { HubFrame, SidecarFrame } from "./contract/frames.js";
+
+/** Why the gateway answered an upgrade with an HTTP error instead of a WebSocket. */
+export type UpgradeRejection = "not_found" | "unauthorized" | "unavailable";
+
+/** Why the gateway ended a session itself. Each has one close code (docs/sidecar-protocol.md). */
+export type RejectReason =
+  | "hello_timeout"
+  | "hello_required"
+  | "too_large"
+  | "malformed"
+  | "invalid"
+  | "unsupported_version"
+  | "key_not_announced"
+  | "key_not_leased"
+  | "rate_limited"
+  | "slow_consumer"
+  | "lease_timeout";
+
+/** The close code of each reject reason. */
+export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freeze({
+  hello_timeout: CloseCode.helloRequired,
+  hello_required: CloseCode.helloRequired,
+  too_large: CloseCode.tooLarge,
+  malformed: CloseCode.invalidFrame,
+  invalid: CloseCode.invalidFrame,
+  unsupported_version: CloseCode.unsupportedVersion,
+  key_not_announced: CloseCode.keyNotLeased,
+  key_not_leased: CloseCode.keyNotLeased,
+  rate_limited: CloseCode.rateLimited,
+  slow_consumer: CloseCode.slowConsumer,
+  lease_timeout: CloseCode.leaseTimeout,
+});
+
+/** Counters of the gateway, for /metrics and tests. A plain object; `stats()` returns a copy. */
+export interface GatewayStats {
+  /** WebSockets open, including those still waiting for hello. */
+  connectionsOpen: number;
+  /** Sessions that sent a valid hello and have not left yet. */
+  sessionsOpen: number;
+  /** Sessions that ever joined. */
+  sessionsJoined: number;
+  upgradesRejected: Record<UpgradeRejection, number>;
+  framesIn: Record<SidecarFrame["type"], number>;
+  framesOut: Record<HubFrame["type"], number>;
+  rejected: Record<RejectReason, number>;
+  /** Reports for a key revoked moments before (the sidecar had not seen the revoke yet). */
+  reportsAfterRevoke: number;
+  /** Frames not sent because the session had ended. */
+  framesNotSent: number;
+}
+
+export function emptyStats(): GatewayStats {
+  return {
+    connectionsOpen: 0,
+    sessionsOpen: 0,
+    sessionsJoined: 0,
+    upgradesRejected: { not_found: 0, unauthorized: 0, unavailable: 0 },
+    framesIn: { hello: 0, observation: 0, arrival: 0, error: 0, heartbeat: 0 },
+    framesOut: { welcome: 0, grant: 0, revoke: 0, heartbeat: 0 },
+    rejected: {
+      hello_timeout: 0,
+      hello_required: 0,
+      too_large: 0,
+      malformed: 0,
+      invalid: 0,
+      unsupported_version: 0,
+      key_not_announced: 0,
+      key_not_leased: 0,
+      rate_limited: 0,
+      slow_consumer: 0,
+      lease_timeout: 0,
+    },
+    reportsAfterRevoke: 0,
+    framesNotSent: 0,
+  };
+}
+
+export function copyStats(s: GatewayStats): GatewayStats {
+  return {
+    ...s,
+    upgradesRejected: { ...s.upgradesRejected },
+    framesIn: { ...s.framesIn },
+    framesOut: { ...s.framesOut },
+    rejected: { ...s.rejected },
+  };
+}

@@ -1,0 +1,179 @@
+import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { systemClock, type Clock, type TimerHandle } from "../lib/clock.js";
+import { errorText } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import { bearerMatches } from "./bearer.js";
+import { CloseCode } from "./contract/close-codes.js";
+import { LIMITS } from "./contract/limits.js";
+import { GatewaySession, type SessionSettings } from "./gateway-session.js";
+import { copyStats, emptyStats, type GatewayStats, type UpgradeRejection } from "./gateway-stats.js";
+import type { SidecarHandler, SidecarSession } from "./gateway-types.js";
+
+export const SIDECAR_PATH = "/v1/sidecars";
+
+export interface GatewayOptions {
+  /** Expected bearer token, read on every upgrade (a mounted Secret may rotate). */
+  readonly token: () => string;
+  readonly handler: SidecarHandler;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Default "/v1/sidecars". */
+  readonly path?: string;
+  /** First frame must be hello within this (default 5000). */
+  readonly helloTimeoutMs?: number;
+  /** Hub heartbeat period, told to sidecars in welcome (default 3000). */
+  readonly heartbeatIntervalMs?: number;
+  /** A session with no frame for this long is terminated (default 10000). */
+  readonly leaseTimeoutMs?: number;
+  /** Largest frame, also the ws maxPayload (default LIMITS.maxFrameBytes). */
+  readonly maxFrameBytes?: number;
+  /** A session with more bytes queued for sending is closed 4005 (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Token bucket per session: frames per second (default 200) and burst (default 400). */
+  readonly ratePerSecond?: number;
+  readonly rateBurst?: number;
+  /** Open WebSockets at most; more get 503 on upgrade (default 2048). */
+  readonly maxConnections?: number;
+  /** On close(): sockets still open after this are destroyed (default 2000). */
+  readonly closeGraceMs?: number;
+}
+
+/**
+ * The sidecar WebSocket endpoint, attached to an existing HTTP server's `upgrade` event: path and
+ * bearer-token check on the upgrade, then one GatewaySession per socket.
+ */
+export class SidecarGateway {
+  private readonly wss: WebSocketServer;
+  private readonly clock: Clock;
+  private readonly settings: SessionSettings;
+  private readonly path: string;
+  private readonly maxConnections: number;
+  private readonly closeGraceMs: number;
+  private readonly sessionSet = new Set<GatewaySession>();
+  /** Resolvers of close(): called when a session's socket has closed. */
+  private readonly closedWaiters = new Map<GatewaySession, () => void>();
+  private readonly counters = emptyStats();
+  private closing: Promise<void> | undefined;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.upgrade(req, socket, head);
+
+  constructor(
+    private readonly server: Server,
+    private readonly options: GatewayOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.path = options.path ?? SIDECAR_PATH;
+    this.maxConnections = options.maxConnections ?? 2048;
+    this.closeGraceMs = options.closeGraceMs ?? 2000;
+    this.settings = {
+      helloTimeoutMs: options.helloTimeoutMs ?? 5000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
+      leaseTimeoutMs: options.leaseTimeoutMs ?? 10_000,
+      maxFrameBytes: options.maxFrameBytes ?? LIMITS.maxFrameBytes,
+      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      ratePerSecond: options.ratePerSecond ?? 200,
+      rateBurst: options.rateBurst ?? 400,
+    };
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: this.settings.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    server.on("upgrade", this.onUpgrade);
+  }
+
+  /** Sessions that joined and have not left. */
+  sessions(): SidecarSession[] {
+    return [...this.sessionSet].filter((s) => s.open);
+  }
+
+  /** A copy of the counters. */
+  stats(): GatewayStats {
+    return copyStats(this.counters);
+  }
+
+  /**
+   * Stops accepting, ends every session with 1001 (`left` is called for each), and resolves when
+   * every socket has closed or was destroyed after closeGraceMs. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.server.off("upgrade", this.onUpgrade);
+    const all = [...this.sessionSet];
+    const closed = all.map((s) => new Promise<void>((resolve) => this.closedWaiters.set(s, resolve)));
+    for (const s of all) {
+      try {
+        s.close(CloseCode.goingAway, "hub shutting down");
+      } catch (err) {
+        this.options.logger.error({ session: s.id, err }, "closing a sidecar session failed");
+      }
+    }
+    let timer: TimerHandle | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(() => {
+        for (const s of this.sessionSet) s.terminate();
+        resolve();
+      }, this.closeGraceMs);
+    });
+    await Promise.race([Promise.all(closed), grace]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    const pathname = new URL(req.url ?? "/", "http://gateway").pathname;
+    if (pathname !== this.path) return this.refuse(socket, 404, "not_found");
+    if (this.closing) return this.refuse(socket, 503, "unavailable");
+    let expected: string;
+    try {
+      expected = this.options.token();
+    } catch (err) {
+      this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar token");
+      return this.refuse(socket, 503, "unavailable");
+    }
+    if (!bearerMatches(req.headers.authorization, expected)) {
+      this.options.logger.warn({ remote: req.socket.remoteAddress }, "sidecar upgrade without a valid token");
+      return this.refuse(socket, 401, "unauthorized");
+    }
+    if (this.sessionSet.size >= this.maxConnections) return this.refuse(socket, 503, "unavailable");
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const session: GatewaySession = new GatewaySession(ws, req.socket.remoteAddress ?? "", {
+        settings: this.settings,
+        handler: this.options.handler,
+        clock: this.clock,
+        logger: this.options.logger,
+        stats: this.counters,
+        onClosed: (s) => {
+          this.sessionSet.delete(s);
+          this.closedWaiters.get(s)?.();
+          this.closedWaiters.delete(s);
+        },
+      });
+      this.sessionSet.add(session);
+    });
+  }
+
+  private refuse(socket: Duplex, status: number, why: UpgradeRejection): void {
+    this.counters.upgradesRejected[why]++;
+    const body = `${STATUS_CODES[status] ?? "Error"}\n`;
+    const auth = status === 401 ? 'WWW-Authenticate: Bearer realm="pulsar-push-scaler"\r\n' : "";
+    socket.once("finish", () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nConnection: close\r\n` +
+        `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${auth}\r\n${body}`,
+    );
+  }
+}
+
+/** Attaches a gateway to `server`. */
+export function attachSidecarGateway(server: Server, options: GatewayOptions): SidecarGateway {
+  return new SidecarGateway(server, options);
+}

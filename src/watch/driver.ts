@@ -1,0 +1,22 @@
+import type { TopicName } from "../pulsar/topic-name.js";
+import type { WatchKey } from "../state/key.js";
+
+/** What the first trigger seen for a key says about its topic. */
+export interface WatchHint {
+  /** The trigger's isPartitionedTopic (undefined = auto-detect). */
+  readonly partitioned?: boolean | undefined;
+  /** The parsed topic, when the caller has it (else parsed from key.topic). */
+  readonly topic?: TopicName | undefined;
+}
+
+/**
+ * Starts and stops the watching of keys for the engine. LocalWatchDriver runs a Watcher per key in
+ * this process; the hub plugs in a lease-aware driver (sidecar or hub watches). Both must be
+ * idempotent per key.
+ */
+export interface WatchDriver {
+  start(key: WatchKey, hint: WatchHint): void;
+  stop(key: WatchKey): void;
+  /** Stops everything (shutdown). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import { field, int, type ConfigOf } from "../lib/config.js";
+import { DEFAULT_WATCH_TIMINGS, watchTimings, type WatchTimings } from "./timings.js";
+
+const MS = int(0, 86_400_000);
+const d = DEFAULT_WATCH_TIMINGS;
+
+/**
+ * Watcher timing flags shared by the hub (fallback watchers) and the sidecar: spread into a
+ * program's schema. Defaults come from DEFAULT_WATCH_TIMINGS, the one place they live.
+ */
+export const watchTimingsSchema = {
+  arrivalDebounceMs: field({
+    flag: "arrival-debounce-ms",
+    env: "PPS_ARRIVAL_DEBOUNCE_MS",
+    doc: "delay from a message arrival to the stats poll it triggers",
+    parser: MS,
+    default: d.arrivalDebounceMs,
+  }),
+  fastPollMs: field({
+    flag: "fast-poll-ms",
+    env: "PPS_FAST_POLL_MS",
+    doc: "stats poll interval while the backlog is above 0 (to see the drain)",
+    parser: MS,
+    default: d.fastPollMs,
+  }),
+  slowPollMs: field({
+    flag: "slow-poll-ms",
+    env: "PPS_SLOW_POLL_MS",
+    doc: "stats poll interval when idle (arrivals are pushed; this guards against a missed event)",
+    parser: MS,
+    default: d.slowPollMs,
+  }),
+  noArrivalsPollMs: field({
+    flag: "no-arrivals-poll-ms",
+    env: "PPS_NO_ARRIVALS_POLL_MS",
+    doc: "idle poll interval while the WebSocket reader is not connected",
+    parser: MS,
+    default: d.noArrivalsPollMs,
+  }),
+  errorBackoffBaseMs: field({
+    flag: "error-backoff-base-ms",
+    env: "PPS_ERROR_BACKOFF_BASE_MS",
+    doc: "first retry delay after a failed stats poll (doubles per failure, with jitter)",
+    parser: MS,
+    default: d.errorBackoffBaseMs,
+  }),
+  errorBackoffMaxMs: field({
+    flag: "error-backoff-max-ms",
+    env: "PPS_ERROR_BACKOFF_MAX_MS",
+    doc: "cap of the error backoff",
+    parser: MS,
+    default: d.errorBackoffMaxMs,
+  }),
+  retryAfterMaxMs: field({
+    flag: "retry-after-max-ms",
+    env: "PPS_RETRY_AFTER_MAX_MS",
+    doc: "longest broker Retry-After honoured",
+    parser: MS,
+    default: d.retryAfterMaxMs,
+  }),
+};
+
+export type WatchTimingsConfig = ConfigOf<typeof watchTimingsSchema>;
+
+/** The checked WatchTimings of a parsed config (throws ConfigError listing every problem). */
+export function timingsFromConfig(cfg: WatchTimingsConfig): WatchTimings {
+  return watchTimings({
+    arrivalDebounceMs: cfg.arrivalDebounceMs,
+    fastPollMs: cfg.fastPollMs,
+    slowPollMs: cfg.slowPollMs,
+    noArrivalsPollMs: cfg.noArrivalsPollMs,
+    errorBackoffBaseMs: cfg.errorBackoffBaseMs,
+    errorBackoffMaxMs: cfg.errorBackoffMaxMs,
+    retryAfterMaxMs: cfg.retryAfterMaxMs,
+  });
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RateLimitedError, ServerError } from "../../src/pulsar/errors.js";
+import { PollSchedule } from "../../src/watch/schedule.js";
+import { DEFAULT_WATCH_TIMINGS, watchTimings } from "../../src/watch/timings.js";
+import { ConfigError } from "../../src/lib/errors.js";
+
+const T = DEFAULT_WATCH_TIMINGS;
+const NOW = 1_000_000;
+const top = () => 0.9999999;
+
+void describe("watch timings", () => {
+  void it("defaults in one place", () => {
+    assert.deepEqual(
+      { ...T },
+      {
+        arrivalDebounceMs: 50,
+        fastPollMs: 1000,
+        slowPollMs: 30000,
+        noArrivalsPollMs: 5000,
+        errorBackoffBaseMs: 1000,
+        errorBackoffMaxMs: 30000,
+        retryAfterMaxMs: 300000,
+      },
+    );
+  });
+
+  void it("overrides and reports every bad value", () => {
+    assert.equal(watchTimings({ fastPollMs: 200 }).fastPollMs, 200);
+    assert.throws(
+      () => watchTimings({ fastPollMs: 0, slowPollMs: Number.NaN, errorBackoffMaxMs: 10 }),
+      (e: unknown) => e instanceof ConfigError && e.problems.length === 3,
+    );
+  });
+});
+
+void describe("PollSchedule", () => {
+  void it("fast while the backlog is above the threshold, slow when idle with arrivals connected", () => {
+    const s = new PollSchedule(T);
+    s.setArrivalsConnected(true);
+    assert.equal(s.afterSuccess(1), 1000);
+    assert.equal(s.afterSuccess(0), 30000);
+  });
+
+  void it("fastPollAbove moves the fast-poll threshold", () => {
+    const s = new PollSchedule(T, 10);
+    s.setArrivalsConnected(true);
+    assert.equal(s.afterSuccess(10), 30000);
+    assert.equal(s.afterSuccess(11), 1000);
+  });
+
+  void it("idle without arrivals: the no-arrivals interval", () => {
+    const s = new PollSchedule(T);
+    assert.equal(s.afterSuccess(0), 5000);
+    assert.equal(s.afterSuccess(3), 1000);
+  });
+
+  void it("error backoff doubles up to the cap and resets on success", () => {
+    const s = new PollSchedule(T, 0, top);
+    const delays = Array.from({ length: 7 }, () => s.afterError(new ServerError("503", "u", 503)));
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    assert.equal(s.consecutiveFailures, 7);
+    s.setArrivalsConnected(true);
+    assert.equal(s.afterSuccess(0), 30000);
+    assert.equal(s.afterError(new Error("x")), 1000);
+  });
+
+  void it("jitter stays within [base, ceiling]", () => {
+    const s = new PollSchedule(T, 0, () => 0);
+    assert.equal(s.afterError(new Error("x")), 1000);
+    assert.equal(s.afterError(new Error("x")), 1000);
+  });
+
+  void it("Retry-After wins when larger than the backoff, capped at retryAfterMaxMs", () => {
+    const s = new PollSchedule(T, 0, () => 0);
+    assert.equal(s.afterError(new RateLimitedError("429", "u", 7000)), 7000);
+    assert.equal(s.afterError(new RateLimitedError("429", "u", 10)), 1000, "smaller: backoff");
+    assert.equal(s.afterError(new RateLimitedError("429", "u", undefined)), 1000);
+    assert.equal(s.afterError(new RateLimitedError("429", "u", 3_600_000)), 300_000);
+  });
+
+  void it("an arrival asks for a poll after the debounce, at most once per fast interval, never in backoff", () => {
+    const s = new PollSchedule(T);
+    assert.equal(s.arrivalPollAt(NOW), NOW + 50);
+    s.pollStarted(NOW + 50);
+    assert.equal(s.arrivalPollAt(NOW + 100), NOW + 1050);
+    assert.equal(s.arrivalPollAt(NOW + 5000), NOW + 5050);
+    s.afterError(new Error("x"));
+    assert.equal(s.arrivalPollAt(NOW + 6000), undefined);
+  });
+});

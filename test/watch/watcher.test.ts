@@ -1,0 +1,231 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RateLimitedError, ServerError, SubscriptionNotFoundError } from "../../src/pulsar/errors.js";
+import type { WatchKey } from "../../src/state/key.js";
+import { Watcher, type WatcherOptions } from "../../src/watch/watcher.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { FakeArrivalSource, FakeStatsReader, flush, topicSnapshot } from "../support/fake-pulsar.js";
+import { RecordingSink } from "../support/recording-sink.js";
+
+const TOPIC = "persistent://t/ns/orders";
+const KEY: WatchKey = { cluster: "c", topic: TOPIC, subscription: "s" };
+
+function setup(opts: Partial<WatcherOptions> = {}, random = () => 0) {
+  const clock = new FakeClock();
+  const t0 = clock.now();
+  const world = { backlog: 0, partitions: 0, fail: undefined as Error | undefined, sub: "s" };
+  const stats = new FakeStatsReader(clock, () => {
+    if (world.fail) throw world.fail;
+    return topicSnapshot(
+      TOPIC,
+      { [world.sub]: { msgBacklog: world.backlog } },
+      { partitions: world.partitions },
+    );
+  });
+  const arrivals = new FakeArrivalSource(clock);
+  const sink = new RecordingSink();
+  const watcher = new Watcher({ key: KEY, ...opts }, { stats, arrivals, clock, sink, random });
+  /** Moves time by `ms` and lets the answers of polls that fell due come in. */
+  const step = async (ms: number) => {
+    clock.advance(ms);
+    await flush();
+  };
+  /** Times of the stats calls, relative to t0. */
+  const callTimes = () => stats.calls.map((c) => c.at - t0);
+  const next = () => {
+    const at = watcher.status().nextPollAt;
+    return at === undefined ? undefined : at - clock.now();
+  };
+  return { clock, t0, world, stats, arrivals, sink, watcher, step, callTimes, next };
+}
+
+/** Started, first poll answered, arrival reader connected. */
+async function running(opts: Partial<WatcherOptions> = {}, random?: () => number) {
+  const s = setup(opts, random);
+  s.watcher.start();
+  await flush();
+  s.arrivals.current.connected();
+  return s;
+}
+
+void describe("Watcher schedule", () => {
+  void it("polls at once, then at the no-arrivals interval until the reader connects, then slowly", async () => {
+    const { step, callTimes, next, sink } = await running();
+    assert.deepEqual(callTimes(), [0]);
+    assert.equal(next(), 5000, "reader was not connected when the first answer came");
+    await step(5000);
+    assert.equal(next(), 30000);
+    await step(30000);
+    assert.deepEqual(callTimes(), [0, 5000, 35000]);
+    assert.equal(sink.observations.length, 3);
+  });
+
+  void it("polls fast while there is a backlog, slowly once it drained", async () => {
+    const { world, step, next, callTimes } = await running();
+    world.backlog = 4;
+    await step(5000);
+    assert.equal(next(), 1000);
+    await step(1000);
+    await step(1000);
+    world.backlog = 0;
+    await step(1000);
+    assert.equal(next(), 30000);
+    assert.deepEqual(callTimes(), [0, 5000, 6000, 7000, 8000]);
+  });
+
+  void it("an arrival pulls in one poll after the debounce; more arrivals share it", async () => {
+    const { arrivals, step, next, callTimes, sink } = await running();
+    await step(5000); // now idle at the slow interval
+    await step(10_000);
+    arrivals.current.arrive();
+    assert.equal(next(), 50);
+    await step(10);
+    arrivals.current.arrive();
+    await step(10);
+    arrivals.current.arrive();
+    assert.equal(next(), 30);
+    await step(30);
+    assert.deepEqual(callTimes(), [0, 5000, 15050]);
+    assert.equal(sink.arrivals.length, 3);
+    // A busy topic is polled at the fast rate, not once per message.
+    await step(50);
+    arrivals.current.arrive();
+    assert.equal(next(), 950);
+  });
+
+  void it("single-flight: one request at a time; an arrival during it asks for another poll after it", async () => {
+    const s = setup();
+    s.stats.respond = undefined;
+    s.watcher.start();
+    assert.equal(s.arrivals.subscriptions.length, 0, "nothing subscribed before the first snapshot");
+    s.clock.advance(200);
+    s.watcher.start();
+    assert.equal(s.stats.pending.length, 1);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 0 } }));
+    await flush();
+    s.arrivals.current.connected();
+    await s.step(5000);
+    s.clock.advance(20);
+    s.arrivals.current.arrive();
+    await s.step(100_000);
+    assert.equal(s.stats.pending.length, 1, "no second request while one is out");
+    assert.equal(s.stats.maxInFlight, 1);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 0 } }));
+    await flush();
+    assert.equal(s.next(), 50, "the arrival may not be in the numbers");
+    assert.equal(s.watcher.status().pollInFlight, false);
+  });
+
+  void it("observedAt is when the request was sent, not when the answer came", async () => {
+    const s = setup();
+    s.stats.respond = undefined;
+    s.watcher.start();
+    s.clock.advance(700);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 2 } }));
+    await flush();
+    assert.equal(s.sink.observations[0]?.observedAt, s.t0);
+    assert.equal(s.sink.observations[0]?.msgBacklog, 2);
+  });
+});
+
+void describe("Watcher errors", () => {
+  void it("backs off exponentially, then goes back to the normal schedule", async () => {
+    const { world, step, next, sink } = await running({}, () => 0.9999999);
+    world.fail = new ServerError("503", "u", 503);
+    await step(5000);
+    const delays = [next()];
+    for (let i = 0; i < 5; i++) {
+      await step(next() ?? 0);
+      delays.push(next());
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000]);
+    assert.equal(sink.errors.length, 6);
+    world.fail = undefined;
+    await step(30000);
+    assert.equal(next(), 30000);
+  });
+
+  void it("honours Retry-After and lets no arrival cut it short", async () => {
+    const { world, step, next, arrivals, callTimes } = await running();
+    world.fail = new RateLimitedError("429", "u", 12_000);
+    await step(5000);
+    assert.equal(next(), 12_000);
+    arrivals.current.arrive();
+    assert.equal(next(), 12_000);
+    world.fail = undefined;
+    await step(12_000);
+    assert.deepEqual(callTimes(), [0, 5000, 17000]);
+  });
+
+  void it("a missing subscription is an error, never a 0", async () => {
+    const { world, step, sink } = await running();
+    world.sub = "someone-else";
+    await step(5000);
+    assert.equal(sink.observations.length, 1, "only the first poll observed");
+    assert.ok(sink.errors[0] instanceof SubscriptionNotFoundError);
+  });
+});
+
+void describe("Watcher arrivals", () => {
+  void it("falls back to the no-arrivals interval when the reader is unavailable", async () => {
+    const { arrivals, step, next, sink } = await running();
+    await step(5000);
+    assert.equal(next(), 30000);
+    await step(1000);
+    arrivals.current.unavailable();
+    assert.equal(next(), 5000);
+    await step(5000);
+    assert.equal(next(), 5000);
+    assert.deepEqual(sink.statuses, ["connected", "unavailable"]);
+  });
+
+  void it("a reconnected reader triggers a poll (messages may have come meanwhile)", async () => {
+    const { arrivals, step, next } = await running();
+    await step(5000);
+    arrivals.current.disconnected();
+    assert.equal(next(), 5000);
+    await step(2000);
+    arrivals.current.connected();
+    assert.equal(next(), 50);
+  });
+
+  void it("subscribes with the partition count of the first snapshot and again when it changes", async () => {
+    const { world, arrivals, step } = await running();
+    assert.equal(arrivals.subscriptions.length, 1);
+    assert.equal(arrivals.current.partitions, 0);
+    world.partitions = 3;
+    await step(5000);
+    assert.equal(arrivals.subscriptions.length, 2);
+    assert.equal(arrivals.subscriptions[0]?.closed, true);
+    assert.equal(arrivals.current.partitions, 3);
+    await step(5000);
+    assert.equal(arrivals.subscriptions.length, 2);
+  });
+
+  void it("a trigger saying not partitioned subscribes at once and reads /stats", () => {
+    const { watcher, arrivals, stats } = setup({ partitioned: false });
+    watcher.start();
+    assert.equal(arrivals.subscriptions.length, 1);
+    assert.equal(stats.calls[0]?.partitioned, false);
+  });
+});
+
+void describe("Watcher lifecycle", () => {
+  void it("stop closes the reader, clears timers, drops a late answer; start/stop are idempotent", async () => {
+    const s = await running();
+    s.stats.respond = undefined;
+    await s.step(5000);
+    assert.equal(s.stats.pending.length, 1);
+    const stopping = s.watcher.stop();
+    assert.equal(s.watcher.stop(), stopping);
+    await stopping;
+    assert.equal(s.arrivals.current.closed, true);
+    assert.equal(s.clock.pending(), 0);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 9 } }));
+    await flush();
+    assert.equal(s.sink.observations.length, 1);
+    s.watcher.start();
+    assert.equal(s.stats.calls.length, 2);
+    assert.equal(s.watcher.status().running, false);
+  });
+});
