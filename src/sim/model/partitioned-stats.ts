@@ -1,0 +1,128 @@
+import { topicStats, type StatsOptions } from "./stats.js";
+import type { Topic } from "./topic.js";
+
+type Doc = Record<string, unknown>;
+
+/** Top-level fields a partitioned-stats document does not carry (they are per partition). */
+const PER_PARTITION_ONLY = new Set([
+  "deduplicationStatus",
+  "ownerBroker",
+  "topicCreationTimeStamp",
+  "lastPublishTimeStamp",
+]);
+/** Fields that are not sums: kept from the first partition. */
+const KEEP_FIRST = new Set([
+  "backlogQuotaLimitSize",
+  "backlogQuotaLimitTime",
+  "lastOffloadLedgerId",
+  "lastOffloadSuccessTimeStamp",
+  "lastOffloadFailureTimeStamp",
+]);
+/** Subscription timestamps reset to 0 in the aggregate, as the broker does. */
+const ZEROED = new Set([
+  "lastExpireTimestamp",
+  "lastConsumedFlowTimestamp",
+  "lastConsumedTimestamp",
+  "lastAckedTimestamp",
+  "lastMarkDeleteAdvancedTimestamp",
+]);
+
+function sumInto(target: Doc, source: Doc, zeroed: ReadonlySet<string>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (!(k in target)) target[k] = zeroed.has(k) && typeof v === "number" ? 0 : v;
+    else if (typeof v === "number" && typeof cur === "number" && !KEEP_FIRST.has(k) && !zeroed.has(k)) {
+      target[k] = cur + v;
+    }
+  }
+}
+
+function mergeSubscription(target: Doc | undefined, source: Doc): Doc {
+  const consumers = (source["consumers"] as Doc[] | undefined) ?? [];
+  if (!target) {
+    const copy: Doc = {};
+    sumInto(copy, source, ZEROED);
+    copy["consumers"] = [...consumers];
+    delete copy["activeConsumerName"];
+    return copy;
+  }
+  sumInto(target, source, ZEROED);
+  target["consumers"] = [...((target["consumers"] as Doc[] | undefined) ?? []), ...consumers];
+  const e = source["earliestMsgPublishTimeInBacklog"] as number;
+  const t = target["earliestMsgPublishTimeInBacklog"] as number;
+  target["earliestMsgPublishTimeInBacklog"] = t === 0 ? e : e === 0 ? t : Math.min(t, e);
+  return target;
+}
+
+function mergePublishers(all: Doc[][]): Doc[] {
+  const out: Doc[] = [];
+  for (const list of all) {
+    list.forEach((p, i) => {
+      const cur = out[i] ?? {
+        msgRateIn: 0.0,
+        msgThroughputIn: 0.0,
+        averageMsgSize: 0.0,
+        chunkedMessageRate: 0.0,
+        producerId: i,
+        supportsPartialProducer: false,
+      };
+      cur["msgRateIn"] = (cur["msgRateIn"] as number) + (p["msgRateIn"] as number);
+      cur["msgThroughputIn"] = (cur["msgThroughputIn"] as number) + (p["msgThroughputIn"] as number);
+      const rate = cur["msgRateIn"] as number;
+      cur["averageMsgSize"] = rate > 0 ? (cur["msgThroughputIn"] as number) / rate : 0.0;
+      out[i] = cur;
+    });
+  }
+  return out;
+}
+
+/**
+ * PartitionedTopicStats: the partitions' TopicStats summed (subscriptions merged by name, consumers
+ * concatenated), then `metadata: {partitions}` and `partitions` (empty unless perPartition).
+ */
+export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, perPartition: boolean): Doc {
+  const docs = partitions.map((t) => [t.fullName, topicStats(t, o)] as const);
+  const out: Doc = {};
+  const subs: Record<string, Doc> = {};
+  let oldest: { age: number; name: unknown } = { age: -1, name: undefined };
+  let earliest = 0;
+  for (const [, d] of docs) {
+    for (const [k, v] of Object.entries(d)) {
+      if (PER_PARTITION_ONLY.has(k) || k === "publishers" || k === "subscriptions") {
+        if (!(k in out) && !PER_PARTITION_ONLY.has(k)) out[k] = k === "publishers" ? [] : {};
+        continue;
+      }
+      if (k === "oldestBacklogMessageAgeSeconds" || k === "oldestBacklogMessageSubscriptionName") continue;
+      if (k === "earliestMsgPublishTimeInBacklogs") {
+        const e = v as number;
+        if (e > 0 && (earliest === 0 || e < earliest)) earliest = e;
+        continue;
+      }
+      const cur = out[k];
+      if (!(k in out)) out[k] = v;
+      else if (typeof v === "number" && typeof cur === "number" && !KEEP_FIRST.has(k)) out[k] = cur + v;
+    }
+    const age = d["oldestBacklogMessageAgeSeconds"] as number;
+    if (age > oldest.age) oldest = { age, name: d["oldestBacklogMessageSubscriptionName"] };
+    for (const [name, s] of Object.entries(d["subscriptions"] as Record<string, Doc>)) {
+      subs[name] = mergeSubscription(subs[name], s);
+    }
+  }
+  const rateIn = (out["msgRateIn"] as number | undefined) ?? 0;
+  const ordered: Doc = {};
+  for (const [k, v] of Object.entries(out)) {
+    if (k === "averageMsgSize") ordered[k] = rateIn > 0 ? (out["msgThroughputIn"] as number) / rateIn : 0.0;
+    else if (k === "publishers") ordered[k] = mergePublishers(docs.map(([, d]) => d["publishers"] as Doc[]));
+    else if (k === "subscriptions") ordered[k] = subs;
+    else if (k === "earliestMsgPublishTimeInBacklogs") ordered[k] = earliest;
+    else ordered[k] = v;
+    if (k === "backlogQuotaLimitTime") {
+      ordered["oldestBacklogMessageAgeSeconds"] = oldest.age;
+      if (oldest.name !== undefined) ordered["oldestBacklogMessageSubscriptionName"] = oldest.name;
+    }
+    if (k === "publishRateLimitedTimes") ordered["earliestMsgPublishTimeInBacklogs"] = earliest;
+  }
+  ordered["metadata"] = { partitions: partitions.length };
+  ordered["partitions"] = perPartition ? Object.fromEntries(docs) : {};
+  return ordered;
+}

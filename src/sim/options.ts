@@ -1,0 +1,53 @@
+import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+
+/** How the simulator authenticates admin requests and WebSocket upgrades. */
+export type AuthOptions =
+  | { readonly mode: "none" }
+  /** HS256 JWTs signed with `secret` (`Authorization: Bearer`, or `?token=` on WebSocket). */
+  | { readonly mode: "token"; readonly secret: string }
+  /** `Authorization: Basic base64(user:password)` against a user -> password map. */
+  | { readonly mode: "basic"; readonly users: Readonly<Record<string, string>> }
+  /**
+   * An OAuth2 issuer on the same server (`/.well-known/openid-configuration`, `POST /oauth/token`)
+   * issuing HS256 JWTs signed with `secret`; admin and WebSocket accept them as Bearer tokens.
+   */
+  | {
+      readonly mode: "oauth2";
+      readonly secret: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      /** Default 3600. */
+      readonly expiresInSeconds?: number;
+    };
+
+export type AuthMode = AuthOptions["mode"];
+
+/** Serve https/wss; optionally require a client certificate signed by `ca`. PEM contents. */
+export interface TlsOptions {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca?: string | Buffer;
+  readonly requireClientCert?: boolean;
+}
+
+/** Topics whose name matches `topicPattern` (substring or /regex/) are open only to `roles`. */
+export interface TopicRoleRule {
+  readonly topicPattern: string;
+  readonly roles: readonly string[];
+}
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  readonly auth?: AuthOptions;
+  readonly tls?: TlsOptions;
+  /** Optional per-topic role allow-list (authorization); needs an auth mode that yields roles. */
+  readonly authorization?: readonly TopicRoleRule[];
+  readonly clock?: Clock;
+  /** Window of msgRateIn/msgRateOut and the other rates. Default 60000 (Pulsar's stats interval). */
+  readonly statsWindowMs?: number;
+  readonly logger?: Logger;
+}

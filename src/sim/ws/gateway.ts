@@ -1,0 +1,195 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { errorText } from "../../lib/errors.js";
+import { SimBadRequestError, SimRestError } from "../errors.js";
+import type { Authenticator, Authorizer } from "../http/auth.js";
+import type { WebSocketControl } from "../http/control.js";
+import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
+import { rejectUpgrade } from "../http/responses.js";
+import { fullName, topicNameOf, type TopicName } from "../model/names.js";
+import { decodeMessageId } from "../model/message-id.js";
+import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
+import { ConsumerSession, randomHex } from "./consumer.js";
+import { ProducerSession } from "./producer.js";
+import { remoteAddress, type Session, type SessionDeps } from "./session.js";
+
+export interface GatewayDeps extends SessionDeps {
+  readonly control: ControlState;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+}
+
+interface WsRoute {
+  readonly kind: "producer" | "consumer" | "reader";
+  readonly name: TopicName;
+  readonly subscription?: string;
+}
+
+/** `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. */
+export function parseWsPath(path: string): WsRoute | undefined {
+  const parts = path.split("/").map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+  const [empty, ws, v2, kind, domain, tenant, ns, topic, sub] = parts;
+  if (empty !== "" || ws !== "ws" || v2 !== "v2" || domain === undefined || tenant === undefined)
+    return undefined;
+  if (ns === undefined || topic === undefined) return undefined;
+  const name = topicNameOf(domain, tenant, ns, topic);
+  if ((kind === "producer" || kind === "reader") && parts.length === 8) return { kind, name };
+  if (kind === "consumer" && parts.length === 9 && sub) return { kind, name, subscription: sub };
+  return undefined;
+}
+
+function intParam(q: URLSearchParams, name: string, dflt: number): number {
+  const raw = q.get(name);
+  if (raw === null) return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new SimBadRequestError(`Invalid query params: ${name} must be an integer`);
+  return n;
+}
+
+/** Upgrades WebSocket requests into sessions, applying auth, faults and the control API's mode. */
+export class WebSocketGateway implements WebSocketControl {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sessions = new Set<Session>();
+  /** Every upgrade socket, including hung and failed ones, so close() can end them. */
+  private readonly sockets = new Set<Duplex>();
+  private mode: WebSocketMode = "normal";
+
+  constructor(private readonly deps: GatewayDeps) {}
+
+  setMode(mode: WebSocketMode): void {
+    this.mode = mode;
+    this.deps.control.wsMode = mode;
+    for (const s of this.sessions) {
+      if (mode === "hang") s.freeze();
+      else s.thaw();
+    }
+  }
+
+  dropAll(): number {
+    const n = this.sessions.size;
+    for (const s of [...this.sessions]) s.terminate();
+    this.sessions.clear();
+    return n;
+  }
+
+  close(): void {
+    this.dropAll();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    this.wss.close();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    this.sockets.add(socket);
+    socket.on("close", () => this.sockets.delete(socket));
+    const rawUrl = req.url ?? "/";
+    const url = new URL(rawUrl, "http://sim");
+    if (this.deps.control.wsMode !== this.mode) this.setMode(this.deps.control.wsMode);
+    if (this.mode === "refuse") return rejectUpgrade(socket, 404, "Not Found");
+    const fault = this.deps.control.faults.take(rawUrl);
+    if (fault) return this.applyFault(socket, fault);
+    const auth = this.deps.authenticator.authenticate(req, url.searchParams);
+    if (!auth.ok) return rejectUpgrade(socket, 401, "Authentication required");
+    let route: WsRoute | undefined;
+    let session: ProducerSession | ConsumerSession;
+    try {
+      route = parseWsPath(url.pathname);
+      if (!route) return rejectUpgrade(socket, 404, "Not Found");
+      if (!this.deps.authorizer.allowed(fullName(route.name), auth.role)) {
+        return rejectUpgrade(socket, 403, `Not authorized to access topic ${fullName(route.name)}`);
+      }
+      session = this.createSession(route, url.searchParams, req, socket);
+      if (session instanceof ConsumerSession) session.check();
+    } catch (err) {
+      if (err instanceof SimRestError) {
+        const prefix =
+          err.status === 400
+            ? ""
+            : route?.kind === "producer"
+              ? "Failed to create producer: "
+              : "Failed to subscribe: ";
+        return rejectUpgrade(socket, err.status, `${prefix}${err.reason}`);
+      }
+      this.deps.logger.warn({ err }, "websocket upgrade failed");
+      return rejectUpgrade(socket, 500, errorText(err));
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.sessions.add(session);
+      ws.on("close", () => this.sessions.delete(session));
+      session.attach(ws, this.mode === "hang");
+    });
+  }
+
+  private createSession(
+    route: WsRoute,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    socket: Duplex,
+  ): ProducerSession | ConsumerSession {
+    const topics = this.deps.broker.resolveOrCreate(route.name);
+    const address = remoteAddress(req);
+    if (route.kind === "producer") {
+      return new ProducerSession(this.deps, socket, address, {
+        topics,
+        producerName: q.get("producerName") ?? `standalone-0-${this.deps.broker.nextId()}`,
+      });
+    }
+    const type = (q.get("subscriptionType") ?? "Exclusive") as SubscriptionType;
+    if (!SUBSCRIPTION_TYPES.includes(type)) {
+      throw new SimBadRequestError(`Invalid query params: Invalid subscriptionType ${type}`);
+    }
+    const queue = Math.min(intParam(q, "receiverQueueSize", 1000), 1000);
+    const reader = route.kind === "reader";
+    const start = reader ? this.readerStart(q.get("messageId") ?? "latest") : this.consumerStart(q);
+    return new ConsumerSession(this.deps, socket, address, {
+      topics,
+      subscription: reader
+        ? (q.get("subscriptionName") ?? `reader-${randomHex(10)}`)
+        : (route.subscription ?? ""),
+      type: reader ? "Exclusive" : type,
+      maxPending: queue <= 0 ? 1 : queue,
+      pullMode: !reader && q.get("pullMode") === "true",
+      consumerName: q.get(reader ? "readerName" : "consumerName") ?? randomHex(10),
+      priorityLevel: intParam(q, "priorityLevel", 0),
+      nackDelayMs: intParam(q, "negativeAckRedeliveryDelay", 60_000),
+      start: () => start,
+      reader,
+    });
+  }
+
+  private consumerStart(q: URLSearchParams): StartPosition {
+    return q.get("subscriptionInitialPosition") === "Earliest" ? "earliest" : "latest";
+  }
+
+  /** Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader). */
+  private readerStart(raw: string): StartPosition {
+    if (raw === "latest" || raw === "earliest") return raw;
+    try {
+      return { afterEntryId: decodeMessageId(raw).entryId };
+    } catch {
+      throw new SimBadRequestError(`Invalid query params: invalid messageId ${raw}`);
+    }
+  }
+
+  private applyFault(socket: Duplex, f: FaultSpec): void {
+    const kind = f.kind ?? "json";
+    if (kind === "hang") return;
+    if (kind === "drop") return void socket.destroy();
+    if (kind === "garbage") return void socket.end("\u0000\u00ffnot http at all\r\n\r\n");
+    const body =
+      typeof f.body === "string"
+        ? f.body
+        : kind === "json"
+          ? JSON.stringify({ reason: "Injected fault" })
+          : "Injected fault";
+    rejectUpgrade(socket, f.status ?? 500, body, kind === "json" ? "application/json" : "text/plain");
+  }
+}

@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { eventually } from "../support/latch.js";
+import { b64, fixture, request, upgradeStatus, WsClient, type Frame } from "./helpers.js";
+
+let sim: RunningSimulator;
+before(async () => {
+  sim = await startSimulator();
+});
+after(async () => {
+  await sim.close();
+});
+
+const frames = fixture<Record<string, Frame>>("websocket-frames.json");
+const producerUrl = (topic: string) => `${sim.wsUrl}/ws/v2/producer/persistent/public/default/${topic}`;
+const consumerUrl = (topic: string, sub: string, query = "subscriptionType=Shared") =>
+  `${sim.wsUrl}/ws/v2/consumer/persistent/public/default/${topic}/${sub}?${query}`;
+const readerUrl = (topic: string, query = "messageId=latest") =>
+  `${sim.wsUrl}/ws/v2/reader/persistent/public/default/${topic}?${query}`;
+
+async function stats(topic: string): Promise<Record<string, unknown>> {
+  const res = await request(`${sim.adminUrl}/admin/v2/persistent/public/default/${topic}/stats`);
+  assert.equal(res.status, 200, res.text);
+  return res.json();
+}
+
+async function sub(topic: string, name: string): Promise<Record<string, unknown>> {
+  const s = (await stats(topic))["subscriptions"] as Record<string, Record<string, unknown>>;
+  const found = s[name];
+  assert.ok(found, `subscription ${name} in ${Object.keys(s).join(",")}`);
+  return found;
+}
+
+async function send(p: WsClient, n: number, from = 0, extra: Frame = {}): Promise<void> {
+  for (let i = from; i < from + n; i++)
+    p.send({ payload: b64(`m${i}`), properties: {}, context: String(i), ...extra });
+  for (let i = from; i < from + n; i++) {
+    const ack = await p.next(`producer ack ${i}`, 5000, (f) => f["context"] === String(i));
+    assert.equal(ack["result"], "ok");
+  }
+}
+
+test("producer, consumer and ack: the frames of FACTS.md", async () => {
+  const c = await WsClient.connect(consumerUrl("conv", "workers"));
+  const p = await WsClient.connect(producerUrl("conv"));
+  p.send(frames["producer_send"] ?? {});
+  const ack = await p.next("producer ack");
+  assert.deepEqual(Object.keys(ack), ["result", "messageId", "context"]);
+  assert.equal(ack["result"], "ok");
+  assert.equal(ack["context"], "1");
+  const msg = await c.next("message");
+  assert.deepEqual(Object.keys(msg).sort(), Object.keys(frames["consumer_or_reader_message"] ?? {}).sort());
+  assert.equal(msg["messageId"], ack["messageId"]);
+  assert.equal(msg["payload"], "SGVsbG8gV29ybGQ=");
+  assert.deepEqual(msg["properties"], { key1: "value1" });
+  assert.equal(msg["key"], "order-42");
+  assert.equal(msg["redeliveryCount"], 0);
+  assert.ok(!Number.isNaN(Date.parse(msg["publishTime"] as string)));
+  let s = await sub("conv", "workers");
+  assert.equal(s["msgBacklog"], 1);
+  assert.equal(s["unackedMessages"], 1);
+  c.send({ messageId: msg["messageId"] });
+  await eventually(
+    async () => (await sub("conv", "workers"))["msgBacklog"] === 0,
+    5000,
+    "backlog 0 after ack",
+  );
+  s = await sub("conv", "workers");
+  assert.equal(s["unackedMessages"], 0);
+  assert.equal((s["consumers"] as Frame[]).length, 1);
+  c.send({ type: "isEndOfTopic" });
+  assert.deepEqual(await c.next("endOfTopic"), { endOfTopic: false });
+  p.close();
+  c.close();
+});
+
+test("more than 1000 messages keep flowing while the consumer acks", async () => {
+  const c = await WsClient.connect(consumerUrl("flow", "workers"));
+  let received = 0;
+  c.ws.on("message", (data: Buffer) => {
+    const f = JSON.parse(data.toString()) as Frame;
+    received++;
+    c.send({ messageId: f["messageId"] });
+  });
+  const p = await WsClient.connect(producerUrl("flow"));
+  await send(p, 1500);
+  await eventually(() => received === 1500, 10_000, "1500 deliveries");
+  await eventually(async () => (await sub("flow", "workers"))["msgBacklog"] === 0, 5000, "drained");
+  p.close();
+  c.close();
+});
+
+test("without acks delivery stops at receiverQueueSize; an ack lets one more through", async () => {
+  const c = await WsClient.connect(
+    consumerUrl("queue", "workers", "subscriptionType=Shared&receiverQueueSize=10"),
+  );
+  const p = await WsClient.connect(producerUrl("queue"));
+  await send(p, 25);
+  for (let i = 0; i < 10; i++) await c.next(`message ${i}`);
+  const s = await sub("queue", "workers");
+  assert.equal(s["msgOutCounter"], 10);
+  assert.equal(s["unackedMessages"], 10);
+  assert.equal(s["msgBacklog"], 25);
+  assert.equal((s["consumers"] as Frame[])[0]?.["availablePermits"], 0);
+  const first = c.frames.all[0];
+  c.send({ messageId: first?.["messageId"] });
+  const eleventh = await c.next("11th message");
+  assert.equal(eleventh["payload"], b64("m10"));
+  assert.equal((await sub("queue", "workers"))["msgBacklog"], 24);
+  p.close();
+  c.close();
+});
+
+test("negative acknowledgement redelivers with redeliveryCount + 1", async () => {
+  const c = await WsClient.connect(
+    consumerUrl("nack", "workers", "subscriptionType=Shared&negativeAckRedeliveryDelay=0"),
+  );
+  const p = await WsClient.connect(producerUrl("nack"));
+  await send(p, 1);
+  const m = await c.next("first delivery");
+  c.send({ type: "negativeAcknowledge", messageId: m["messageId"] });
+  const again = await c.next("redelivery");
+  assert.equal(again["messageId"], m["messageId"]);
+  assert.equal(again["redeliveryCount"], 1);
+  p.close();
+  c.close();
+});
+
+test("pull mode delivers only what permits allow", async () => {
+  const c = await WsClient.connect(consumerUrl("pull", "workers", "subscriptionType=Shared&pullMode=true"));
+  const p = await WsClient.connect(producerUrl("pull"));
+  await send(p, 5);
+  assert.equal((await sub("pull", "workers"))["msgOutCounter"], 0);
+  c.send({ type: "permit", permitMessages: 2 });
+  await c.next("permitted 1");
+  await c.next("permitted 2");
+  assert.equal((await sub("pull", "workers"))["msgOutCounter"], 2);
+  p.close();
+  c.close();
+});
+
+test("a second consumer on a busy Exclusive subscription is refused with 409", async () => {
+  const c = await WsClient.connect(consumerUrl("excl", "only", "subscriptionType=Exclusive"));
+  assert.equal(await upgradeStatus(consumerUrl("excl", "only", "subscriptionType=Exclusive")), 409);
+  assert.equal(await upgradeStatus(consumerUrl("excl", "only", "subscriptionType=Shared")), 409);
+  assert.equal(await upgradeStatus(consumerUrl("excl", "x", "subscriptionType=Bogus")), 400);
+  c.close();
+});
+
+test("a reader appears as a non-durable reader-<10 hex> subscription until it disconnects", async () => {
+  const r = await WsClient.connect(readerUrl("readme"));
+  const subs = (await stats("readme"))["subscriptions"] as Record<string, Frame>;
+  const names = Object.keys(subs);
+  assert.equal(names.length, 1);
+  assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
+  const s = subs[names[0] ?? ""];
+  assert.equal(s?.["isDurable"], false);
+  assert.equal(s?.["durable"], false);
+  const p = await WsClient.connect(producerUrl("readme"));
+  await send(p, 2);
+  const m = await r.next("reader message");
+  assert.equal(m["payload"], b64("m0"));
+  r.send({ messageId: m["messageId"] });
+  await r.next("second reader message");
+  r.close();
+  await eventually(
+    async () => Object.keys((await stats("readme"))["subscriptions"] as object).length === 0,
+    5000,
+    "reader gone",
+  );
+  const early = await WsClient.connect(readerUrl("readme", "messageId=earliest"));
+  assert.equal((await early.next("earliest"))["payload"], b64("m0"));
+  const after = await WsClient.connect(
+    readerUrl("readme", `messageId=${encodeURIComponent(m["messageId"] as string)}`),
+  );
+  assert.equal((await after.next("after id"))["payload"], b64("m1"));
+  early.close();
+  after.close();
+  p.close();
+});
+
+test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {
+  const p = await WsClient.connect(producerUrl("errs"));
+  p.ws.send("{not json");
+  const e1 = await p.next("json error");
+  assert.equal(e1["result"], "send-error:3");
+  assert.equal(e1["errorMsg"], "Failed to de-serialize from JSON");
+  p.send({ payload: "***", context: "7" });
+  const e2 = await p.next("payload error");
+  assert.equal(e2["result"], "send-error:7");
+  assert.equal(e2["context"], "7");
+  p.close();
+});
+
+test("a malformed consumer frame closes the session with a Pulsar error code", async () => {
+  const c = await WsClient.connect(consumerUrl("badframe", "workers"));
+  c.ws.send("nope");
+  const closed = await c.closed;
+  assert.notEqual(closed.code, 1000);
+});
+
+test("unsubscribe deletes the subscription", async () => {
+  const c = await WsClient.connect(consumerUrl("unsub", "gone"));
+  c.send({ type: "unsubscribe" });
+  await eventually(
+    async () => !("gone" in ((await stats("unsub"))["subscriptions"] as object)),
+    5000,
+    "unsubscribed",
+  );
+  c.close();
+});
+
+test("partitioned topics: per-partition consumers, keyed producer, partitioned-stats sums", async () => {
+  const put = await request(`${sim.adminUrl}/admin/v2/persistent/public/default/parts/partitions`, {
+    method: "PUT",
+    body: "2",
+    headers: { "Content-Type": "application/json" },
+  });
+  assert.equal(put.status, 204);
+  const c0 = await WsClient.connect(consumerUrl("parts-partition-0", "workers"));
+  const c1 = await WsClient.connect(consumerUrl("parts-partition-1", "workers"));
+  const p = await WsClient.connect(producerUrl("parts"));
+  for (let i = 0; i < 10; i++) p.send({ payload: b64(`k${i}`), key: `key-${i}`, context: String(i) });
+  for (let i = 0; i < 10; i++) await p.next(`ack ${i}`);
+  const res = await request(`${sim.adminUrl}/admin/v2/persistent/public/default/parts/partitioned-stats`);
+  const doc = res.json();
+  assert.equal(doc["msgInCounter"], 10);
+  const w = (doc["subscriptions"] as Record<string, Frame>)["workers"];
+  assert.equal(w?.["msgBacklog"], 10);
+  assert.equal((w?.["consumers"] as Frame[]).length, 2);
+  assert.equal(c0.frames.all.length + c1.frames.all.length <= 10, true);
+  await eventually(
+    () => c0.frames.all.length + c1.frames.all.length === 10,
+    5000,
+    "10 deliveries over 2 partitions",
+  );
+  const fanIn = await WsClient.connect(
+    consumerUrl("parts", "all", "subscriptionType=Shared&subscriptionInitialPosition=Earliest"),
+  );
+  await eventually(() => fanIn.frames.all.length === 10, 5000, "fan-in consumer gets all partitions");
+  for (const f of fanIn.frames.all) fanIn.send({ messageId: f["messageId"] });
+  await eventually(
+    async () => {
+      const d = (
+        await request(
+          `${sim.adminUrl}/admin/v2/persistent/public/default/parts/partitioned-stats?perPartition=false`,
+        )
+      ).json();
+      return (d["subscriptions"] as Record<string, Frame>)["all"]?.["msgBacklog"] === 0;
+    },
+    5000,
+    "fan-in acks reach every partition",
+  );
+  for (const x of [c0, c1, p, fanIn]) x.close();
+});
+
+test("non-persistent topics deliver to connected consumers and keep no backlog", async () => {
+  const url = `${sim.wsUrl}/ws/v2/consumer/non-persistent/public/default/live/s?subscriptionType=Shared`;
+  const c = await WsClient.connect(url);
+  const p = await WsClient.connect(`${sim.wsUrl}/ws/v2/producer/non-persistent/public/default/live`);
+  await send(p, 3);
+  for (let i = 0; i < 3; i++) await c.next(`np ${i}`);
+  const res = await request(`${sim.adminUrl}/admin/v2/non-persistent/public/default/live/stats`);
+  const s = (res.json()["subscriptions"] as Record<string, Frame>)["s"];
+  assert.equal(s?.["msgBacklog"], 0);
+  p.close();
+  c.close();
+});
