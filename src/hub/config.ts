@@ -1,0 +1,125 @@
+import { field, int, list, str, oneOf, type ConfigOf } from "../lib/config.js";
+import type { LevelWithSilent } from "pino";
+import { LOG_LEVELS } from "../lib/logger.js";
+import { clusterSchema } from "../pulsar/cluster-schema.js";
+
+/**
+ * The hub's configuration schema (env prefix PPS_). Later issues add their fields here (watch
+ * engine: poll/staleness/lease; sidecar gateway: token) as further entries or spread fragments.
+ */
+export const hubSchema = {
+  grpcPort: field({
+    flag: "grpc-port",
+    env: "PPS_GRPC_PORT",
+    doc: "port of KEDA's external scaler gRPC service (0 picks a free port)",
+    parser: int(0, 65535),
+    default: 9090,
+  }),
+  grpcHost: field({
+    flag: "grpc-host",
+    env: "PPS_GRPC_HOST",
+    doc: "address the gRPC service and the HTTP endpoints bind to",
+    parser: str,
+    default: "0.0.0.0",
+  }),
+  httpPort: field({
+    flag: "http-port",
+    env: "PPS_HTTP_PORT",
+    doc: "port of /healthz, /readyz and /metrics (0 picks a free port)",
+    parser: int(0, 65535),
+    default: 8080,
+  }),
+  namespaces: field({
+    flag: "namespaces",
+    env: "PPS_NAMESPACES",
+    doc: "namespaces whose ScaledObjects are served, or `all` (default: POD_NAMESPACE; if unset, all, with a warning)",
+    parser: list,
+    default: undefined,
+  }),
+  logLevel: field<LevelWithSilent>({
+    flag: "log-level",
+    env: "PPS_LOG_LEVEL",
+    doc: "log level",
+    parser: oneOf(LOG_LEVELS),
+    default: "info",
+  }),
+  grpcTlsCertFile: field({
+    flag: "grpc-tls-cert-file",
+    env: "PPS_GRPC_TLS_CERT_FILE",
+    doc: "serve gRPC over TLS with this certificate (PEM); needs --grpc-tls-key-file",
+    parser: str,
+    default: undefined,
+  }),
+  grpcTlsKeyFile: field({
+    flag: "grpc-tls-key-file",
+    env: "PPS_GRPC_TLS_KEY_FILE",
+    doc: "private key (PEM) of --grpc-tls-cert-file",
+    parser: str,
+    default: undefined,
+  }),
+  grpcTlsClientCaFile: field({
+    flag: "grpc-tls-client-ca-file",
+    env: "PPS_GRPC_TLS_CLIENT_CA_FILE",
+    doc: "when set, gRPC clients must present a certificate signed by this CA (PEM)",
+    parser: str,
+    default: undefined,
+  }),
+  shutdownTimeoutMs: field({
+    flag: "shutdown-timeout-ms",
+    env: "PPS_SHUTDOWN_TIMEOUT_MS",
+    doc: "how long shutdown waits for calls to drain before closing connections, in ms",
+    parser: int(0, 600_000),
+    default: 10_000,
+  }),
+  ...clusterSchema,
+};
+
+export type HubConfig = ConfigOf<typeof hubSchema>;
+
+export interface ServedNamespaces {
+  readonly namespaces: readonly string[] | "all";
+  /** Set when the hub falls back to serving every namespace. */
+  readonly warning?: string;
+}
+
+/** --namespaces, else POD_NAMESPACE, else all (with a warning to log at startup). */
+export function servedNamespaces(
+  cfg: Pick<HubConfig, "namespaces">,
+  env: NodeJS.ProcessEnv,
+): ServedNamespaces {
+  const given = cfg.namespaces;
+  if (given !== undefined && given.length > 0) {
+    return { namespaces: given.some((n) => n === "all" || n === "*") ? "all" : given };
+  }
+  const pod = env["POD_NAMESPACE"]?.trim();
+  if (pod) return { namespaces: [pod] };
+  return {
+    namespaces: "all",
+    warning:
+      "neither --namespaces (PPS_NAMESPACES) nor POD_NAMESPACE is set: serving ScaledObjects of every namespace",
+  };
+}
+
+/** TLS settings, with the problems of a half-set pair. */
+export function grpcTls(
+  cfg: HubConfig,
+): { certFile: string; keyFile: string; clientCaFile?: string } | undefined {
+  if (!cfg.grpcTlsCertFile || !cfg.grpcTlsKeyFile) return undefined;
+  return {
+    certFile: cfg.grpcTlsCertFile,
+    keyFile: cfg.grpcTlsKeyFile,
+    ...(cfg.grpcTlsClientCaFile !== undefined && { clientCaFile: cfg.grpcTlsClientCaFile }),
+  };
+}
+
+/** Cross-field problems the schema cannot see on its own. */
+export function hubConfigProblems(cfg: HubConfig): string[] {
+  const problems: string[] = [];
+  if ((cfg.grpcTlsCertFile === undefined) !== (cfg.grpcTlsKeyFile === undefined)) {
+    problems.push("--grpc-tls-cert-file and --grpc-tls-key-file must be set together");
+  }
+  if (cfg.grpcTlsClientCaFile !== undefined && cfg.grpcTlsCertFile === undefined) {
+    problems.push("--grpc-tls-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file");
+  }
+  return problems;
+}

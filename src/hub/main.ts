@@ -1,0 +1,118 @@
+import { systemClock } from "../lib/clock.js";
+import { parseConfig, renderHelp } from "../lib/config.js";
+import { ConfigError } from "../lib/errors.js";
+import { createLogger } from "../lib/logger.js";
+import { createMetrics } from "../lib/metrics.js";
+import { Health } from "../keda/health.js";
+import { startKedaServer } from "../keda/server.js";
+import { createKedaMetrics } from "../keda/service-metrics.js";
+import { createKedaService } from "../keda/service.js";
+import { clustersFromConfig } from "../pulsar/cluster-schema.js";
+import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
+import { startHubHttp } from "./http.js";
+import { createHubState } from "./state-factory.js";
+
+const USAGE = "pulsar-push-scaler hub [flags]";
+const DESCRIPTION =
+  "Serves KEDA's external scaler gRPC service (external-push) for the ScaledObjects of a namespace,\n" +
+  "plus /healthz, /readyz and /metrics over HTTP.";
+
+/** Resolves on the first SIGTERM or SIGINT; the listeners are removed afterwards. */
+function signalled(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off("SIGTERM", on);
+      process.off("SIGINT", on);
+      resolve(sig);
+    };
+    process.on("SIGTERM", on);
+    process.on("SIGINT", on);
+  });
+}
+
+/** The hub's composition root: the one place that builds things. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const parsed = parseConfig(hubSchema, argv, process.env);
+  if (parsed.help) {
+    process.stdout.write(renderHelp(USAGE, DESCRIPTION, hubSchema));
+    return 0;
+  }
+  const cfg = parsed.config;
+  const problems = hubConfigProblems(cfg);
+  let clusters: ReturnType<typeof clustersFromConfig> = [];
+  try {
+    clusters = clustersFromConfig(cfg);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const logger = createLogger(cfg.logLevel);
+  const log = logger.child({ component: "hub" });
+  const served = servedNamespaces(cfg, process.env);
+  if (served.warning) log.warn({ namespaces: "all" }, served.warning);
+
+  const metrics = createMetrics();
+  const state = createHubState({
+    clusters,
+    clock: systemClock,
+    logger: logger.child({ component: "state" }),
+  });
+  const health = new Health({
+    state: state.reader,
+    clock: systemClock,
+    onChange: (ready) => log.info({ ready }, "readiness changed"),
+  });
+  const service = createKedaService({
+    state: state.reader,
+    clusters,
+    servedNamespaces: served.namespaces,
+    logger: logger.child({ component: "keda" }),
+    metrics: createKedaMetrics(metrics),
+  });
+  const tls = grpcTls(cfg);
+  const grpcServer = await startKedaServer({
+    host: cfg.grpcHost,
+    port: cfg.grpcPort,
+    ...(tls && { tls }),
+    service,
+    health,
+    logger: logger.child({ component: "grpc" }),
+  });
+  let http: Awaited<ReturnType<typeof startHubHttp>>;
+  try {
+    http = await startHubHttp({
+      host: cfg.grpcHost,
+      port: cfg.httpPort,
+      ready: () => health.ready(),
+      live: () => true,
+      metrics: () => metrics.render(),
+      logger: logger.child({ component: "http" }),
+    });
+  } catch (err) {
+    await grpcServer.close(0);
+    await state.close();
+    throw err;
+  }
+  log.info(
+    {
+      grpcPort: grpcServer.port,
+      httpPort: http.port,
+      tls: tls !== undefined,
+      clientCerts: tls?.clientCaFile !== undefined,
+      clusters: clusters.map((c) => c.name),
+      namespaces: served.namespaces,
+    },
+    "hub ready",
+  );
+
+  const signal = await signalled();
+  log.info({ signal, deadlineMs: cfg.shutdownTimeoutMs }, "shutting down");
+  // Written-out order: not ready + end streams + drain gRPC (inside close), then HTTP, then state.
+  await grpcServer.close(cfg.shutdownTimeoutMs);
+  await http.close();
+  await state.close();
+  log.info("stopped");
+  return 0;
+}

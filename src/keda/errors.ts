@@ -1,0 +1,42 @@
+import { ScalerError } from "../lib/errors.js";
+
+const SHOWN_MAX = 120;
+
+function shown(value: string | undefined): string {
+  if (value === undefined) return "(missing)";
+  const v = value.length > SHOWN_MAX ? `${value.slice(0, SHOWN_MAX)}...` : value;
+  return JSON.stringify(v);
+}
+
+/** Bad trigger metadata: KEDA gets INVALID_ARGUMENT naming the key, the value and what is expected. */
+export class MetadataError extends ScalerError {
+  constructor(
+    readonly key: string,
+    readonly value: string | undefined,
+    readonly expected: string,
+  ) {
+    super(`trigger metadata ${key} = ${shown(value)}: expected ${expected}`);
+  }
+}
+
+/** The ScaledObject's namespace is not one this process serves: PERMISSION_DENIED. */
+export class NamespaceNotServedError extends ScalerError {
+  constructor(
+    readonly namespace: string,
+    readonly served: readonly string[],
+  ) {
+    super(
+      `namespace ${JSON.stringify(namespace)} is not served by this scaler (serves: ${served.join(", ") || "none"})`,
+    );
+  }
+}
+
+/** GetMetrics asked for a metric this trigger does not serve: NOT_FOUND. */
+export class UnknownMetricError extends ScalerError {
+  constructor(
+    readonly metricName: string,
+    readonly expected: string,
+  ) {
+    super(`unknown metric ${JSON.stringify(metricName)}: this trigger serves ${JSON.stringify(expected)}`);
+  }
+}

@@ -1,0 +1,174 @@
+import type { ClusterConfig } from "../pulsar/cluster.js";
+import {
+  parseTopicName,
+  topicToString,
+  InvalidTopicNameError,
+  type TopicName,
+} from "../pulsar/topic-name.js";
+import type { MetricKind } from "../state/key.js";
+import { MetadataError } from "./errors.js";
+import { metricNameFor } from "./metric-name.js";
+import type { TriggerSpec } from "./trigger.js";
+
+export { MetadataError };
+
+/** Longest accepted metadata value, in UTF-8 bytes. */
+export const METADATA_VALUE_MAX_BYTES = 1024;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const METRICS: readonly MetricKind[] = ["msgBacklog", "msgBacklogNoDelayed"];
+/** Go's strconv.ParseBool, which KEDA uses. */
+const TRUE = ["1", "t", "T", "TRUE", "true", "True"];
+const FALSE = ["0", "f", "F", "FALSE", "false", "False"];
+
+type Meta = Readonly<Record<string, string>>;
+
+/** A value we read: absent or empty = undefined; control characters or over 1 KiB = error. */
+function value(meta: Meta, key: string): string | undefined {
+  const v = Object.hasOwn(meta, key) ? meta[key] : undefined;
+  if (v === undefined || v === "") return undefined;
+  if (typeof v !== "string") throw new MetadataError(key, String(v), "a string");
+  if (CONTROL.test(v)) throw new MetadataError(key, v, "a value without control characters");
+  if (Buffer.byteLength(v, "utf8") > METADATA_VALUE_MAX_BYTES) {
+    throw new MetadataError(key, v, `a value of at most ${METADATA_VALUE_MAX_BYTES} bytes`);
+  }
+  return v;
+}
+
+function number(meta: Meta, key: string, dflt: number, min: "positive" | "non-negative"): number {
+  const raw = value(meta, key);
+  if (raw === undefined) return dflt;
+  const expected = min === "positive" ? "a number > 0, such as 10 or 2.5" : "a number >= 0, such as 0 or 5";
+  const n = NUMBER.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isFinite(n) || (min === "positive" ? n <= 0 : n < 0))
+    throw new MetadataError(key, raw, expected);
+  return n;
+}
+
+/** Scheme and host lower-cased, default port dropped, trailing slashes dropped; undefined if not a URL. */
+export function normaliseAdminUrl(raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return undefined;
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}${u.search}`;
+}
+
+function resolveCluster(meta: Meta, clusters: readonly ClusterConfig[]): string {
+  const names = clusters.map((c) => c.name);
+  const listed = names.map((n) => JSON.stringify(n)).join(", ") || "none";
+  const named = value(meta, "cluster");
+  const adminUrl = value(meta, "adminURL");
+  let byName: ClusterConfig | undefined;
+  if (named !== undefined) {
+    byName = clusters.find((c) => c.name === named);
+    if (!byName) throw new MetadataError("cluster", named, `one of the configured clusters: ${listed}`);
+  }
+  if (adminUrl !== undefined) {
+    const want = normaliseAdminUrl(adminUrl);
+    const byUrl =
+      want === undefined ? undefined : clusters.find((c) => normaliseAdminUrl(c.adminUrl) === want);
+    if (!byUrl) {
+      const urls = clusters.map((c) => `${c.name}=${c.adminUrl}`).join(", ") || "none";
+      throw new MetadataError("adminURL", adminUrl, `the admin URL of a configured cluster (${urls})`);
+    }
+    if (byName && byName !== byUrl) {
+      throw new MetadataError(
+        "adminURL",
+        adminUrl,
+        `the admin URL of cluster ${JSON.stringify(byName.name)} (${byName.adminUrl}), as metadata cluster names it`,
+      );
+    }
+    return byUrl.name;
+  }
+  if (byName) return byName.name;
+  const only = clusters.length === 1 ? clusters[0] : undefined;
+  if (only) return only.name;
+  throw new MetadataError(
+    "cluster",
+    undefined,
+    `cluster or adminURL naming one of the configured clusters (${listed})`,
+  );
+}
+
+function topicOf(meta: Meta): TopicName {
+  const raw = value(meta, "topic");
+  const expected =
+    "persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic";
+  if (raw === undefined) throw new MetadataError("topic", undefined, expected);
+  try {
+    return parseTopicName(raw);
+  } catch (err) {
+    if (err instanceof InvalidTopicNameError) throw new MetadataError("topic", raw, err.message);
+    throw err;
+  }
+}
+
+function partitioned(meta: Meta): boolean | undefined {
+  const raw = value(meta, "isPartitionedTopic");
+  if (raw === undefined) return undefined;
+  if (TRUE.includes(raw)) return true;
+  if (FALSE.includes(raw)) return false;
+  throw new MetadataError("isPartitionedTopic", raw, '"true" or "false" (absent: detected)');
+}
+
+function metricOf(meta: Meta): MetricKind {
+  const raw = value(meta, "metric");
+  if (raw === undefined) return "msgBacklog";
+  if ((METRICS as readonly string[]).includes(raw)) return raw as MetricKind;
+  throw new MetadataError("metric", raw, `one of ${METRICS.join(", ")}`);
+}
+
+/**
+ * Trigger metadata -> TriggerSpec. Keys as KEDA's built-in pulsar scaler (adminURL, topic,
+ * subscription, msgBacklogThreshold, activationMsgBacklogThreshold, isPartitionedTopic) plus
+ * `cluster` and `metric`. Unknown keys (scalerAddress, enableTLS, unsafeSsl, ...) are ignored.
+ * Throws MetadataError, and nothing else, for any bad input.
+ */
+export function parseTriggerMetadata(meta: Meta, clusters: readonly ClusterConfig[]): TriggerSpec {
+  const topic = topicOf(meta);
+  const subscription = value(meta, "subscription");
+  if (subscription === undefined) {
+    throw new MetadataError("subscription", undefined, "the name of the subscription to scale on");
+  }
+  const msgBacklogThreshold = number(meta, "msgBacklogThreshold", 10, "positive");
+  const activationMsgBacklogThreshold = number(meta, "activationMsgBacklogThreshold", 0, "non-negative");
+  const isPartitionedTopic = partitioned(meta);
+  const metric = metricOf(meta);
+  const cluster = resolveCluster(meta, clusters);
+  const topicString = topicToString(topic);
+  const key = Object.freeze({ cluster, topic: topicString, subscription });
+  return Object.freeze({
+    cluster,
+    topic,
+    subscription,
+    isPartitionedTopic,
+    msgBacklogThreshold,
+    activationMsgBacklogThreshold,
+    metric,
+    key,
+    activation: Object.freeze({ metric, threshold: activationMsgBacklogThreshold }),
+    metricName: metricNameFor({ cluster, topic: topicString, topicLocal: topic.local, subscription, metric }),
+  });
+}
+
+/** The keys parseTriggerMetadata reads; every other key is ignored. */
+export const METADATA_KEYS = [
+  "adminURL",
+  "cluster",
+  "topic",
+  "subscription",
+  "msgBacklogThreshold",
+  "activationMsgBacklogThreshold",
+  "isPartitionedTopic",
+  "metric",
+] as const;
+
+/** Canonical string of the keys that matter, in a fixed order: the parse cache key. */
+export function canonicalMetadata(meta: Meta): string {
+  return JSON.stringify(METADATA_KEYS.map((k) => (Object.hasOwn(meta, k) ? meta[k] : null)));
+}

@@ -1,0 +1,181 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../lib/logger.js";
+import type { ClusterConfig } from "../pulsar/cluster.js";
+import { NamespaceNotServedError, UnknownMetricError } from "./errors.js";
+import type {
+  GetMetricSpecResponse,
+  GetMetricsRequest,
+  GetMetricsResponse,
+  IsActiveResponse,
+  ScaledObjectRef,
+} from "./messages.js";
+import { metricNameMatches } from "./metric-name.js";
+import type { KedaMetrics } from "./service-metrics.js";
+import type { StateReader } from "./state-reader.js";
+import { codeName, toGrpcFailure } from "./status.js";
+import { StreamSet } from "./stream-set.js";
+import { TriggerCache } from "./trigger-cache.js";
+import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
+
+export interface KedaServiceOptions {
+  readonly state: StateReader;
+  readonly clusters: readonly ClusterConfig[];
+  /** Namespaces whose ScaledObjects are served; others get PERMISSION_DENIED. */
+  readonly servedNamespaces: readonly string[] | "all";
+  readonly logger: Logger;
+  readonly metrics: KedaMetrics;
+  /** Parsed-metadata cache entries (default 10000). */
+  readonly cacheSize?: number;
+}
+
+export interface KedaService {
+  /** Handlers for `externalscaler.ExternalScaler` (server.addService). */
+  readonly implementation: grpc.UntypedServiceImplementation;
+  /** Ends every open stream with status OK (shutdown); returns how many. */
+  endStreams(): number;
+  readonly openStreams: number;
+}
+
+interface Resolved {
+  readonly so: ScaledObjectId;
+  readonly spec: TriggerSpec;
+}
+
+function specResponse(spec: TriggerSpec): GetMetricSpecResponse {
+  const t = spec.msgBacklogThreshold;
+  return { metricSpecs: [{ metricName: spec.metricName, targetSize: Math.round(t), targetSizeFloat: t }] };
+}
+
+/**
+ * The KEDA ExternalScaler handlers. They read only the StateReader: no Pulsar I/O here.
+ * Errors become gRPC codes in status.ts; unexpected ones are logged here, once.
+ */
+export function createKedaService(opts: KedaServiceOptions): KedaService {
+  const { state, metrics } = opts;
+  const log = opts.logger;
+  const cache = new TriggerCache(opts.clusters, opts.cacheSize);
+  const streams = new StreamSet();
+  const served = opts.servedNamespaces === "all" ? "all" : new Set(opts.servedNamespaces);
+
+  function resolve(ref: ScaledObjectRef | null | undefined): Resolved {
+    const namespace = ref?.namespace ?? "";
+    if (served !== "all" && !served.has(namespace)) {
+      throw new NamespaceNotServedError(namespace, [...served]);
+    }
+    const spec = cache.get(ref?.scalerMetadata ?? {});
+    return { so: { namespace, name: ref?.name ?? "" }, spec };
+  }
+
+  function failure(method: string, err: unknown, ref: ScaledObjectRef | null | undefined) {
+    const f = toGrpcFailure(err);
+    const fields = { method, namespace: ref?.namespace, scaledObject: ref?.name, code: codeName(f.code) };
+    if (f.unexpected) log.error({ ...fields, err }, "KEDA call failed unexpectedly");
+    else log.debug({ ...fields, details: f.details }, "KEDA call answered with an error");
+    return f;
+  }
+
+  function unary<Req, Res>(
+    method: string,
+    refOf: (req: Req) => ScaledObjectRef | null | undefined,
+    answer: (req: Req) => Promise<Res> | Res,
+  ): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const started = performance.now();
+      const done = (code: string): void => {
+        metrics.requests.inc({ method, code });
+        metrics.duration.observe({ method, code }, (performance.now() - started) / 1000);
+      };
+      Promise.resolve()
+        .then(() => answer(call.request))
+        .then(
+          (res) => {
+            done("OK");
+            callback(null, res);
+          },
+          (err: unknown) => {
+            const f = failure(method, err, refOf(call.request));
+            done(codeName(f.code));
+            callback({ code: f.code, details: f.details });
+          },
+        );
+    };
+  }
+
+  function stream<Res>(
+    method: string,
+    start: (r: Resolved, write: (msg: Res) => void) => (() => void) | undefined,
+  ): grpc.handleServerStreamingCall<ScaledObjectRef, Res> {
+    return (call) => {
+      const fail = (err: unknown): void => {
+        const f = failure(method, err, call.request);
+        metrics.requests.inc({ method, code: codeName(f.code) });
+        call.emit("error", { code: f.code, details: f.details });
+      };
+      let r: Resolved;
+      try {
+        r = resolve(call.request);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      const open = streams.add(call, (d) => metrics.openStreams.inc({ method }, d));
+      const write = (msg: Res): void => {
+        if (open.closed) return;
+        call.write(msg);
+        metrics.pushes.inc({ method });
+      };
+      try {
+        const stop = start(r, write);
+        if (stop) open.onClose(stop);
+        metrics.requests.inc({ method, code: "OK" });
+      } catch (err) {
+        fail(err);
+      }
+    };
+  }
+
+  const implementation: grpc.UntypedServiceImplementation = {
+    GetMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>(
+      "GetMetricSpec",
+      (req) => req,
+      (req) => specResponse(resolve(req).spec),
+    ),
+    GetMetrics: unary<GetMetricsRequest, GetMetricsResponse>(
+      "GetMetrics",
+      (req) => req.scaledObjectRef,
+      async (req) => {
+        const { so, spec } = resolve(req.scaledObjectRef);
+        if (!metricNameMatches(req.metricName, spec.metricName)) {
+          throw new UnknownMetricError(req.metricName, spec.metricName);
+        }
+        const v = await state.metricValue(so, spec);
+        return {
+          metricValues: [{ metricName: spec.metricName, metricValue: Math.round(v), metricValueFloat: v }],
+        };
+      },
+    ),
+    IsActive: unary<ScaledObjectRef, IsActiveResponse>(
+      "IsActive",
+      (req) => req,
+      async (req) => {
+        const { so, spec } = resolve(req);
+        return { result: await state.isActive(so, spec) };
+      },
+    ),
+    StreamIsActive: stream<IsActiveResponse>("StreamIsActive", ({ so, spec }, write) =>
+      state.watchActivation(so, spec, () => write({ result: true })),
+    ),
+    StreamMetricSpec: stream<GetMetricSpecResponse>("StreamMetricSpec", ({ spec }, write) => {
+      write(specResponse(spec));
+      return undefined;
+    }),
+  };
+
+  return {
+    implementation,
+    endStreams: () => streams.endAll(),
+    get openStreams() {
+      return streams.size;
+    },
+  };
+}
