@@ -1,0 +1,255 @@
+import type { IncomingMessage } from "node:http";
+import WebSocket from "ws";
+import { backoffDelay, type BackoffOptions } from "../lib/backoff.js";
+import type { Clock, TimerHandle } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import type { AuthProvider } from "./auth/provider.js";
+import { mapTransportError } from "./error-mapping.js";
+import {
+  ArrivalsUnavailableError,
+  AuthenticationError,
+  AuthorizationError,
+  NetworkError,
+  TimeoutError,
+  UpgradeError,
+} from "./errors.js";
+import type { ArrivalStatus } from "./ports.js";
+import { safeUrl } from "./safe-url.js";
+import type { ArrivalEvent } from "./snapshot.js";
+import type { TopicName } from "./topic-name.js";
+
+export interface ReaderTiming {
+  /** Ping period once connected (default 5000). */
+  readonly pingIntervalMs?: number;
+  /** A ping unanswered this long terminates the connection (default 5000). */
+  readonly pongTimeoutMs?: number;
+  /** Upgrade deadline (default 5000). */
+  readonly handshakeTimeoutMs?: number;
+  /** Reconnect backoff with jitter (default 250 ms .. 30 s). */
+  readonly backoff?: BackoffOptions;
+  /** Retry period while the WebSocket service is off (default 60 s). */
+  readonly unavailableRetryMs?: number;
+}
+
+export interface ReaderConnectionOptions extends ReaderTiming {
+  /** Full reader URL, e.g. ws://host:8080/ws/v2/reader/persistent/t/ns/x?messageId=latest. */
+  readonly url: string;
+  /** Base topic (not the partition name) and partition index (-1: not partitioned). */
+  readonly topic: TopicName;
+  readonly partition: number;
+  readonly auth: AuthProvider;
+  readonly ca?: Buffer;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly onArrival: (e: ArrivalEvent) => void;
+  readonly onStatus: (s: ArrivalStatus) => void;
+  readonly onBadFrame?: () => void;
+  /** Called at each connection attempt (metrics). */
+  readonly onAttempt?: () => void;
+}
+
+/** Unsent acks beyond this mean the broker is not reading: reconnect instead of buffering. */
+const MAX_PENDING_SEND_BYTES = 1024 * 1024;
+const MAX_FRAME_BYTES = 5 * 1024 * 1024;
+
+/**
+ * One WebSocket reader from `latest` on one topic or partition. Acks every frame, emits an
+ * ArrivalEvent per message, pings for liveness, reconnects with backoff and jitter until closed.
+ * When the WebSocket service is off (404 on upgrade, or connection refused) it reports
+ * `unavailable` once and retries every `unavailableRetryMs`.
+ */
+export class ReaderConnection {
+  private ws: WebSocket | undefined;
+  private timer: TimerHandle | undefined;
+  private pongTimer: TimerHandle | undefined;
+  private attempt = 0;
+  private closed = false;
+  private unavailableSaid = false;
+  private badFrameCount = 0;
+  private closing: Promise<void> | undefined;
+  private readonly safe: string;
+
+  constructor(private readonly o: ReaderConnectionOptions) {
+    this.safe = safeUrl(o.url);
+  }
+
+  get badFrames(): number {
+    return this.badFrameCount;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.closed = true;
+      this.clearTimers();
+      const ws = this.ws;
+      if (ws === undefined || ws.readyState === WebSocket.CLOSED) return resolve();
+      ws.once("close", () => resolve());
+      ws.terminate();
+    });
+    return this.closing;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    let headers: Record<string, string>;
+    try {
+      headers = await this.o.auth.headers();
+    } catch (err) {
+      this.retry(mapTransportError(err, this.safe));
+      return;
+    }
+    if (this.closed) return;
+    this.o.onAttempt?.();
+    const tls = this.o.auth.agentOptions;
+    const ws = new WebSocket(this.o.url, {
+      headers,
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      ca: this.o.ca,
+      cert: tls?.cert,
+      key: tls?.key,
+    });
+    this.ws = ws;
+    let failure: Error | undefined;
+    let stable = false;
+    const fail = (err: Error): void => {
+      failure ??= err;
+      ws.terminate();
+    };
+    const handshakeMs = this.o.handshakeTimeoutMs ?? 5000;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      fail(new TimeoutError(`WebSocket upgrade not done within ${handshakeMs} ms`, this.safe));
+    }, handshakeMs);
+    ws.on("unexpected-response", (_req, res: IncomingMessage) => {
+      res.resume();
+      fail(this.upgradeError(res.statusCode ?? 0));
+    });
+    ws.on("error", (err) => {
+      const code = "code" in err ? String(err.code) : "";
+      failure ??=
+        code === "ECONNREFUSED"
+          ? new ArrivalsUnavailableError("WebSocket service refused the connection", this.safe, {
+              cause: err,
+            })
+          : mapTransportError(err, this.safe);
+    });
+    ws.on("open", () => {
+      this.unavailableSaid = false;
+      this.o.onStatus({ kind: "connected", topic: this.o.topic, partition: this.o.partition });
+      this.schedulePing(ws, fail);
+    });
+    ws.on("pong", () => {
+      if (!stable) this.attempt = 0;
+      stable = true;
+      if (this.pongTimer) this.o.clock.clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+      this.schedulePing(ws, fail);
+    });
+    ws.on("message", (data: WebSocket.RawData) => {
+      if (!stable) this.attempt = 0;
+      stable = true;
+      this.onFrame(ws, data, fail);
+    });
+    ws.on("close", (code: number) => {
+      if (this.ws === ws) this.ws = undefined;
+      this.clearTimers();
+      if (this.closed) return;
+      this.retry(failure ?? new NetworkError(`WebSocket closed by the server (code ${code})`, this.safe));
+    });
+  }
+
+  private upgradeError(status: number): Error {
+    const what = `WebSocket upgrade answered HTTP ${status}`;
+    if (status === 401) return new AuthenticationError(what, this.safe);
+    if (status === 403) return new AuthorizationError(what, this.safe);
+    if (status === 404) return new ArrivalsUnavailableError(`${what}: WebSocket service is off`, this.safe);
+    return new UpgradeError(what, this.safe, status);
+  }
+
+  private onFrame(ws: WebSocket, data: WebSocket.RawData, fail: (err: Error) => void): void {
+    const receivedAt = this.o.clock.now();
+    let messageId: unknown;
+    let publishTime: unknown;
+    try {
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString("utf8")
+        : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString("utf8");
+      const frame: unknown = JSON.parse(text);
+      if (typeof frame === "object" && frame !== null)
+        ({ messageId, publishTime } = frame as Record<string, unknown>);
+    } catch {
+      messageId = undefined;
+    }
+    if (typeof messageId !== "string" || messageId.length === 0) {
+      this.badFrameCount++;
+      this.o.onBadFrame?.();
+      return;
+    }
+    ws.send(JSON.stringify({ messageId }));
+    if (ws.bufferedAmount > MAX_PENDING_SEND_BYTES) {
+      fail(new NetworkError("acks are not draining: reconnecting", this.safe));
+      return;
+    }
+    const parsed = typeof publishTime === "string" ? Date.parse(publishTime) : NaN;
+    try {
+      this.o.onArrival({
+        topic: this.o.topic,
+        partition: this.o.partition,
+        publishTime: Number.isFinite(parsed) ? parsed : receivedAt,
+        receivedAt,
+      });
+    } catch (err) {
+      this.o.logger?.error({ err }, "arrival callback threw");
+    }
+  }
+
+  private schedulePing(ws: WebSocket, fail: (err: Error) => void): void {
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.ping();
+      const waitMs = this.o.pongTimeoutMs ?? 5000;
+      this.pongTimer = this.o.clock.setTimeout(() => {
+        this.pongTimer = undefined;
+        fail(new TimeoutError(`no pong within ${waitMs} ms: connection presumed dead`, this.safe));
+      }, waitMs);
+    }, this.o.pingIntervalMs ?? 5000);
+  }
+
+  private retry(err: Error): void {
+    if (this.closed) return;
+    this.clearTimers();
+    let delay: number;
+    if (err instanceof ArrivalsUnavailableError) {
+      delay = this.o.unavailableRetryMs ?? 60_000;
+      if (!this.unavailableSaid) {
+        this.unavailableSaid = true;
+        this.o.onStatus({ kind: "unavailable", error: err });
+      }
+    } else {
+      delay = backoffDelay(this.attempt++, this.o.backoff ?? { baseMs: 250, maxMs: 30_000 });
+      this.o.onStatus({ kind: "disconnected", error: err, retryInMs: delay });
+    }
+    this.o.logger?.debug(
+      { url: this.safe, err: err.message, retryInMs: delay },
+      "reader reconnect scheduled",
+    );
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private clearTimers(): void {
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    if (this.pongTimer) this.o.clock.clearTimeout(this.pongTimer);
+    this.timer = undefined;
+    this.pongTimer = undefined;
+  }
+}

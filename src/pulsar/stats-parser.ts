@@ -1,0 +1,143 @@
+import { BadPayloadError } from "./errors.js";
+import type { SubscriptionSnapshot, SubscriptionType, TopicSnapshot } from "./snapshot.js";
+import type { TopicName } from "./topic-name.js";
+
+/**
+ * Parsers of the admin documents we read. They accept real documents (unknown fields, omitted
+ * nulls, `isDurable` or `durable`) and throw only BadPayloadError: a required number that is
+ * missing, not finite or negative is an error, never a 0 (ARCHITECTURE.md: never invent a number).
+ */
+
+type Doc = Record<string, unknown>;
+
+const TYPES: ReadonlySet<string> = new Set(["Exclusive", "Shared", "Failover", "Key_Shared"]);
+/** Name of the non-durable subscription of a reader (WebSocket readers included). */
+const READER_NAME = /^reader-[0-9a-f]{10}$/;
+
+function bad(what: string, url: string, cause?: unknown): BadPayloadError {
+  return new BadPayloadError(`unexpected stats document: ${what}`, url, { cause });
+}
+
+/** JSON object from a body, or BadPayloadError. */
+export function parseJsonObject(body: Buffer | string, url: string): Doc {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+  } catch (err) {
+    throw bad("body is not JSON", url, err);
+  }
+  if (!isDoc(doc)) throw bad("body is not a JSON object", url);
+  return doc;
+}
+
+function isDoc(v: unknown): v is Doc {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function count(doc: Doc, field: string, where: string, url: string): number {
+  const v = doc[field];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw bad(`${where}${field} is ${v === undefined ? "missing" : "not a finite number >= 0"}`, url);
+  }
+  return v;
+}
+
+function optionalCount(doc: Doc, field: string, where: string, url: string): number | undefined {
+  return doc[field] === undefined ? undefined : count(doc, field, where, url);
+}
+
+/** `isDurable` (Pulsar 2.x-4.x) or `durable` (Jackson bean name): true, false or unknown. */
+function durability(doc: Doc): boolean | undefined {
+  const v = doc["isDurable"] ?? doc["durable"];
+  return typeof v === "boolean" ? v : undefined;
+}
+
+function parseSubscription(name: string, doc: Doc, url: string): SubscriptionSnapshot {
+  const where = `subscriptions[${JSON.stringify(name.slice(0, 100))}].`;
+  const msgBacklog = count(doc, "msgBacklog", where, url);
+  const msgDelayed = optionalCount(doc, "msgDelayed", where, url);
+  let msgBacklogNoDelayed = optionalCount(doc, "msgBacklogNoDelayed", where, url);
+  if (msgBacklogNoDelayed === undefined) {
+    // Older brokers: derive from msgDelayed when present; otherwise we cannot know it.
+    if (msgDelayed === undefined) throw bad(`${where}msgBacklogNoDelayed and msgDelayed are missing`, url);
+    msgBacklogNoDelayed = Math.max(0, msgBacklog - msgDelayed);
+  }
+  const consumers = doc["consumers"];
+  if (!Array.isArray(consumers)) throw bad(`${where}consumers is not a list`, url);
+  const type = doc["type"];
+  return Object.freeze({
+    msgBacklog,
+    msgBacklogNoDelayed,
+    unackedMessages: count(doc, "unackedMessages", where, url),
+    type: typeof type === "string" && TYPES.has(type) ? (type as SubscriptionType) : undefined,
+    msgRateOut: count(doc, "msgRateOut", where, url),
+    consumers: consumers.length,
+  });
+}
+
+function parsePartitionCount(doc: Doc, url: string): number | undefined {
+  const meta = doc["metadata"];
+  if (meta === undefined) return undefined;
+  if (!isDoc(meta)) throw bad("metadata is not an object", url);
+  const n = optionalCount(meta, "partitions", "metadata.", url);
+  if (n !== undefined && !Number.isInteger(n)) throw bad("metadata.partitions is not an integer", url);
+  return n;
+}
+
+/**
+ * TopicStats of `/stats` or `/partitioned-stats` as a TopicSnapshot. Durable subscriptions only:
+ * one with `isDurable`/`durable` false is dropped, and so is one named `reader-<10 hex>` whose
+ * durability is not stated. `partitions` comes from `metadata.partitions`, else `knownPartitions`,
+ * else 0.
+ */
+export function parseTopicStats(
+  body: Buffer | string,
+  topic: TopicName,
+  url: string,
+  knownPartitions?: number,
+): TopicSnapshot {
+  const doc = parseJsonObject(body, url);
+  const msgRateIn = count(doc, "msgRateIn", "", url);
+  const msgInCounter = count(doc, "msgInCounter", "", url);
+  const subsDoc = doc["subscriptions"] ?? {};
+  if (!isDoc(subsDoc)) throw bad("subscriptions is not an object", url);
+  const subscriptions = new Map<string, SubscriptionSnapshot>();
+  for (const [name, sub] of Object.entries(subsDoc)) {
+    if (!isDoc(sub)) throw bad(`subscriptions[${JSON.stringify(name.slice(0, 100))}] is not an object`, url);
+    const durable = durability(sub);
+    if (durable === false || (durable === undefined && READER_NAME.test(name))) continue;
+    subscriptions.set(name, parseSubscription(name, sub, url));
+  }
+  return Object.freeze({
+    topic,
+    partitions: parsePartitionCount(doc, url) ?? knownPartitions ?? 0,
+    msgRateIn,
+    msgInCounter,
+    subscriptions,
+  });
+}
+
+/** `/partitions` -> `{"partitions": N}`: N (0 for a non-partitioned topic). */
+export function parsePartitionMetadata(body: Buffer | string, url: string): number {
+  const doc = parseJsonObject(body, url);
+  const n = count(doc, "partitions", "", url);
+  if (!Number.isInteger(n)) throw bad("partitions is not an integer", url);
+  return n;
+}
+
+/** `/subscriptions` -> a JSON list of names. */
+export function parseSubscriptionList(body: Buffer | string, url: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+  } catch (err) {
+    throw bad("body is not JSON", url, err);
+  }
+  if (!Array.isArray(doc)) throw bad("expected a list of subscription names", url);
+  const names: string[] = [];
+  for (const s of doc as unknown[]) {
+    if (typeof s !== "string") throw bad("expected a list of subscription names", url);
+    names.push(s);
+  }
+  return names;
+}

@@ -1,0 +1,255 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
+import WebSocket from "ws";
+import { ArrivalsUnavailableError, AuthenticationError, TimeoutError } from "../../src/pulsar/errors.js";
+import type { ArrivalStatus } from "../../src/pulsar/ports.js";
+import type { ArrivalEvent } from "../../src/pulsar/snapshot.js";
+import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
+import { parseTopicName } from "../../src/pulsar/topic-name.js";
+import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { eventually, Latch } from "../support/latch.js";
+import { access, makeCerts, mustAdmin } from "./sim-helpers.js";
+
+const orders = parseTopicName("persistent://public/default/orders");
+const events = parseTopicName("persistent://public/default/events");
+const ORDERS = "/admin/v2/persistent/public/default/orders";
+const FAST = { backoff: { baseMs: 10, maxMs: 50 }, unavailableRetryMs: 100 };
+
+let sim: RunningSimulator;
+
+before(async () => {
+  sim = await startSimulator({ port: 0 });
+  await mustAdmin(sim.adminUrl, "PUT", ORDERS);
+  await mustAdmin(sim.adminUrl, "PUT", `${ORDERS}/subscription/workers`);
+  await mustAdmin(sim.adminUrl, "PUT", "/admin/v2/persistent/public/default/events/partitions", {
+    body: "3",
+  });
+});
+
+after(() => sim.close());
+
+function watch() {
+  const events: ArrivalEvent[] = [];
+  const statuses: ArrivalStatus[] = [];
+  const connected = new Latch(1);
+  return {
+    events,
+    statuses,
+    connected,
+    onArrival: (e: ArrivalEvent) => events.push(e),
+    onStatus: (s: ArrivalStatus) => {
+      statuses.push(s);
+      if (s.kind === "connected") connected.hit();
+    },
+  };
+}
+
+/** A producer on the simulator's WebSocket API; resolves with the send time of each message. */
+async function producer(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ send(): number; close(): void }> {
+  const ws = new WebSocket(`${url}/ws/v2/producer/persistent/public/default/orders`, { headers });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  let ctx = 0;
+  return {
+    send: () => {
+      ws.send(
+        JSON.stringify({
+          payload: Buffer.from("hi").toString("base64"),
+          properties: {},
+          context: String(++ctx),
+        }),
+      );
+      return Date.now();
+    },
+    close: () => ws.close(),
+  };
+}
+
+void test("an arrival is seen within milliseconds of a publish over the WebSocket producer; readers are not subscriptions", async (t) => {
+  await sim.control.reset();
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  const p = await producer(sim.wsUrl);
+  t.after(async () => {
+    p.close();
+    await sub.close();
+    await a.close();
+  });
+  await w.connected.wait(3000, "reader connected");
+  // Five publishes one after the other; the median publish-to-arrival time is a few ms on loopback
+  // (the bound leaves room for a loaded CI machine).
+  const latencies: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    const sentAt = p.send();
+    await eventually(() => w.events.length === i, 3000, `arrival ${i}`);
+    const e = w.events[i - 1];
+    assert.ok(e && e.partition === -1 && e.topic === orders);
+    assert.ok(Math.abs(e.publishTime - sentAt) < 1000);
+    latencies.push(e.receivedAt - sentAt);
+  }
+  const median = [...latencies].sort((x, y) => x - y)[2] ?? Infinity;
+  assert.ok(median < 100, `arrival latencies ${latencies.join(", ")} ms`);
+  const stats = await a.stats.topicStats(orders);
+  assert.deepEqual(
+    [...stats.subscriptions.keys()],
+    ["workers"],
+    "the reader's reader-xxxx subscription is dropped",
+  );
+  assert.ok(subscriptionOf(stats, "workers").msgBacklog >= 1);
+});
+
+void test("more than 1000 messages keep flowing; partitions each get a reader", async (t) => {
+  await sim.control.reset();
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const all = new Latch(1500);
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, () => all.hit(), w.onStatus);
+  const pw = watch();
+  const psub = a.arrivals.subscribe(events, 3, pw.onArrival, pw.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await psub.close();
+    await a.close();
+  });
+  await w.connected.wait(3000);
+  await eventually(
+    () => pw.statuses.filter((s) => s.kind === "connected").length === 3,
+    3000,
+    "3 partition readers",
+  );
+  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1500 });
+  await all.wait(10_000, "1500 arrivals");
+  await sim.control.publish({ topic: "persistent://public/default/events", count: 6 });
+  await eventually(() => pw.events.length === 6, 3000, "partitioned arrivals");
+  assert.deepEqual([...new Set(pw.events.map((e) => e.partition))].sort(), [0, 1, 2]);
+  assert.equal(a.arrivals.counters().badFrames, 0);
+});
+
+void test("a dropped session reconnects and arrivals resume", async (t) => {
+  await sim.control.reset();
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await a.close();
+  });
+  await w.connected.wait(3000);
+  await sim.control.websocket("drop");
+  await eventually(() => w.statuses.filter((s) => s.kind === "connected").length === 2, 3000, "reconnected");
+  assert.equal(w.statuses[1]?.kind, "disconnected");
+  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1 });
+  await eventually(() => w.events.length === 1, 3000, "arrival after reconnect");
+});
+
+void test("a hung connection is noticed by the liveness ping and replaced", async (t) => {
+  await sim.control.reset();
+  const a = access(
+    sim,
+    { kind: "none" },
+    {},
+    { reader: { ...FAST, pingIntervalMs: 100, pongTimeoutMs: 100 } },
+  );
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await a.close();
+    await sim.control.reset();
+  });
+  await w.connected.wait(3000);
+  const hungAt = Date.now();
+  await sim.control.websocket("hang");
+  await eventually(() => w.statuses.some((s) => s.kind === "disconnected"), 3000, "dead connection noticed");
+  const d = w.statuses.find((s) => s.kind === "disconnected");
+  assert.ok(d?.kind === "disconnected" && d.error instanceof TimeoutError, String(d?.kind));
+  assert.ok(Date.now() - hungAt < 1000, "noticed within ping + pong time");
+  await sim.control.websocket("normal");
+  await eventually(() => w.statuses.filter((s) => s.kind === "connected").length >= 2, 3000, "replaced");
+});
+
+void test("WebSocket service refused: unavailable once, then recovers when turned on", async (t) => {
+  await sim.control.reset();
+  await sim.control.websocket("refuse");
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await a.close();
+    await sim.control.reset();
+  });
+  await eventually(() => w.statuses.length === 1, 3000, "unavailable");
+  const s = w.statuses[0];
+  assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError);
+  await eventually(() => a.arrivals.counters().connectAttempts >= 4, 3000, "slow retries");
+  assert.equal(w.statuses.length, 1, "said once, not at every retry");
+  await sim.control.websocket("normal");
+  await w.connected.wait(3000, "recovered");
+  assert.deepEqual(
+    w.statuses.map((x) => x.kind),
+    ["unavailable", "connected"],
+  );
+});
+
+void test("token, oauth2 and TLS readers authenticate the upgrade", async (t) => {
+  const secret = "ws-secret";
+  const tsim = await startSimulator({ port: 0, auth: { mode: "token", secret } });
+  const osim = await startSimulator({
+    port: 0,
+    auth: { mode: "oauth2", secret, clientId: "c", clientSecret: "cs" },
+  });
+  const certs = makeCerts();
+  const read = (n: string) => readFileSync(certs.file(n));
+  const ssim = await startSimulator({
+    port: 0,
+    tls: { cert: read("server.pem"), key: read("server.key"), ca: read("ca.pem"), requireClientCert: true },
+  });
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(
+    certs.file("oauth.json"),
+    JSON.stringify({
+      type: "client_credentials",
+      client_id: "c",
+      client_secret: "cs",
+      issuer_url: osim.adminUrl,
+    }),
+  );
+  const clients = [
+    access(tsim, { kind: "token", token: signJwt({ sub: "r" }, secret) }, {}, { reader: FAST }),
+    access(osim, { kind: "oauth2", credentialsFile: certs.file("oauth.json") }, {}, { reader: FAST }),
+    access(
+      ssim,
+      { kind: "tls", certFile: certs.file("client.pem"), keyFile: certs.file("client.key") },
+      { caFile: certs.file("ca.pem") },
+      { reader: FAST },
+    ),
+  ];
+  const wrong = access(tsim, { kind: "token", token: "not-a-jwt" }, {}, { reader: FAST });
+  const subs = clients.map((c) => {
+    const w = watch();
+    return { w, sub: c.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus) };
+  });
+  const ww = watch();
+  const wsub = wrong.arrivals.subscribe(orders, 0, ww.onArrival, ww.onStatus);
+  t.after(async () => {
+    await Promise.all([...subs.map((s) => s.sub.close()), wsub.close()]);
+    await Promise.all([...clients.map((c) => c.close()), wrong.close()]);
+    await Promise.all([tsim.close(), osim.close(), ssim.close()]);
+    rmSync(certs.dir, { recursive: true, force: true });
+  });
+  for (const s of subs) await s.w.connected.wait(5000, "authenticated reader");
+  await eventually(() => ww.statuses.length >= 1, 3000);
+  const first = ww.statuses[0];
+  assert.ok(
+    first?.kind === "disconnected" && first.error instanceof AuthenticationError,
+    JSON.stringify(first),
+  );
+});

@@ -1,0 +1,130 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { ClusterConfig } from "../../src/pulsar/cluster.js";
+
+export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+export function fixture(name: string): string {
+  return readFileSync(`${FIXTURES}${name}`, "utf8");
+}
+
+export interface TestServer {
+  readonly server: http.Server;
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** An http server on 127.0.0.1, port 0. `close()` also drops keep-alive sockets. */
+export async function startHttp(
+  handler: http.RequestListener,
+  server: http.Server = http.createServer(),
+): Promise<TestServer> {
+  server.on("request", handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const scheme = "cert" in server ? "https" : "http";
+  return {
+    server,
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function cluster(adminUrl: string, over: Partial<ClusterConfig> = {}): ClusterConfig {
+  return {
+    name: "test",
+    adminUrl,
+    wsUrl: adminUrl.replace(/^http/, "ws"),
+    auth: { kind: "none" },
+    requestTimeoutMs: 2000,
+    ...over,
+  };
+}
+
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(text);
+}
+
+/** Catches a rejection and returns the error (fails if it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof Error) return err;
+    throw new Error(`rejected with a non-Error: ${String(err)}`);
+  }
+  throw new Error("expected a rejection, got a value");
+}
+
+/** CA, server (127.0.0.1/localhost) and client certificates made by the openssl CLI in a temp dir. */
+export function makeCerts(): { dir: string; file: (n: string) => string } {
+  const dir = mkdtempSync(`${tmpdir()}/pulsar-sim-tls-`);
+  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  run(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  writeFileSync(`${dir}/server.ext`, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  for (const [name, cn] of [
+    ["server", "127.0.0.1"],
+    ["client", "scaler-role"],
+  ] as const) {
+    run(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    );
+    run(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      `${name}.pem`,
+      ...(name === "server" ? ["-extfile", "server.ext"] : []),
+    );
+  }
+  return { dir, file: (n) => `${dir}/${n}` };
+}
