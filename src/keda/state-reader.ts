@@ -22,6 +22,10 @@ export interface StateReader {
    * Returns the unsubscribe function. Throws CapacityError when the registry is full.
    */
   watchActivation(so: ScaledObjectId, trigger: TriggerSpec, onActive: () => void): () => void;
-  /** Readiness: every key in use has a fresh observation (true when there are none). */
+  /**
+   * Readiness: true when no key is in use, or while at least one key in use has a fresh
+   * observation (all stale means this replica lost Pulsar; one broken trigger must not take the
+   * whole hub out of its Service).
+   */
   ready(): boolean;
 }

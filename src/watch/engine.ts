@@ -151,9 +151,16 @@ export class WatchEngine {
   }
 
   /** Every key in use has a fresh observation (true when there are none). */
+  /**
+   * Readiness follows data freshness: ready with no keys, or while at least one key has a fresh
+   * observation. When every key is stale this replica has lost Pulsar and KEDA should be routed to
+   * another one; a single broken trigger (deleted subscription) must not take the hub out of its
+   * Service, since that would fail every other ScaledObject too.
+   */
   ready(): boolean {
     const now = this.clock.now();
-    return this.registry.keys().every((k) => this.store.hasFreshData(k, now));
+    const keys = this.registry.keys();
+    return keys.length === 0 || keys.some((k) => this.store.hasFreshData(k, now));
   }
 
   /** Drops keys nobody asked about for keyIdleTtlMs (their watching stops). */

@@ -235,6 +235,20 @@ void describe("WatchEngine keys", () => {
     assert.equal(engine.ready(), false);
   });
 
+  void it("ready: one broken key does not make the whole hub unready; all stale does", () => {
+    const { clock, engine, observe } = setup();
+    const K2 = key("broken");
+    engine.watchActivation(SO, trigger(), () => undefined);
+    engine.watchActivation(SO2, trigger(K2), () => undefined);
+    observe(0);
+    engine.ingest.error(K2, new Error("Subscription broken not found"));
+    assert.equal(engine.ready(), true, "K fresh, K2 never observed");
+    clock.advance(90_001);
+    assert.equal(engine.ready(), false, "no key fresh");
+    observe(0);
+    assert.equal(engine.ready(), true);
+  });
+
   void it("reports keys for /metrics: age, last error, rules, users", () => {
     const { clock, engine, observe } = setup();
     engine.watchActivation(SO, trigger(), () => undefined);
