@@ -1,0 +1,155 @@
+import { MetadataError, parseTriggerMetadata } from "../keda/metadata.js";
+import type { TriggerSpec } from "../keda/trigger.js";
+import type { ClusterConfig } from "../pulsar/cluster.js";
+import {
+  PulsarError,
+  SubscriptionNotFoundError,
+  TopicNotFoundError,
+  subscriptionOf,
+  topicToString,
+  type AdminClient,
+  type SubscriptionSnapshot,
+} from "../pulsar/index.js";
+import { hintFor } from "./hints.js";
+import { replicasFor, verdictFor, type Report, type ReportSource } from "./report.js";
+
+/** The admin reads check needs (AdminClient fits; tests may pass a fake). */
+export type StatsReads = Pick<AdminClient, "topicStats" | "partitions" | "subscriptions">;
+
+export interface InspectInput {
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly clusters: readonly ClusterConfig[];
+  readonly source: ReportSource;
+  readonly notes: readonly string[];
+  readonly minReplicas: number | undefined;
+  readonly maxReplicas: number | undefined;
+}
+
+export interface InspectDeps {
+  /** Opens the admin client of a configured cluster; check closes it after its reads. */
+  open(cluster: ClusterConfig): { readonly stats: StatsReads; close(): Promise<void> };
+}
+
+interface Partitioning {
+  partitioned: boolean;
+  partitions: number;
+  determinedBy: "metadata" | "detected";
+}
+
+/** Reads, after a failure, what helps explain it; a second failure only means less detail. */
+async function attempt<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The report with `ok` and the verdict first (they lead the JSON too). */
+function finish(ok: boolean, body: Omit<Report, "ok" | "verdict">): Report {
+  return { ok, verdict: verdictFor(body), ...body };
+}
+
+function triggerPart(
+  spec: TriggerSpec,
+  cluster: ClusterConfig | undefined,
+): Pick<Report, "cluster" | "trigger" | "metricSpec"> {
+  const t = spec.msgBacklogThreshold;
+  return {
+    cluster: { name: spec.cluster, adminUrl: cluster?.adminUrl ?? "", auth: cluster?.auth.kind ?? "none" },
+    trigger: {
+      topic: topicToString(spec.topic),
+      subscription: spec.subscription,
+      metric: spec.metric,
+      msgBacklogThreshold: t,
+      activationMsgBacklogThreshold: spec.activationMsgBacklogThreshold,
+      isPartitionedTopic: spec.isPartitionedTopic ?? null,
+    },
+    metricSpec: { metricName: spec.metricName, targetSize: Math.round(t), targetSizeFloat: t },
+  };
+}
+
+function subscriptionPart(name: string, s: SubscriptionSnapshot): NonNullable<Report["subscription"]> {
+  return {
+    name,
+    type: s.type ?? null,
+    msgBacklog: s.msgBacklog,
+    msgBacklogNoDelayed: s.msgBacklogNoDelayed,
+    unackedMessages: s.unackedMessages,
+    consumers: s.consumers,
+    msgRateOut: s.msgRateOut,
+  };
+}
+
+/**
+ * Parses the metadata as the hub does, reads Pulsar once (partitions when not given, the stats, and
+ * on a failure what explains it) and returns the Report: what the hub would answer, and why.
+ */
+export async function inspect(input: InspectInput, deps: InspectDeps): Promise<Report> {
+  const base = { source: input.source, notes: [...input.notes] };
+  let spec: TriggerSpec;
+  try {
+    spec = parseTriggerMetadata(input.metadata, input.clusters);
+  } catch (err) {
+    if (!(err instanceof MetadataError)) throw err;
+    const h = hintFor(err, { clusters: input.clusters });
+    const error = { class: err.name, message: err.message, ...h };
+    return finish(false, { ...base, error });
+  }
+  const cluster = input.clusters.find((c) => c.name === spec.cluster);
+  const known = triggerPart(spec, cluster);
+  if (!cluster) throw new Error(`cluster ${spec.cluster} resolved but not configured`);
+  const opened = deps.open(cluster);
+  const stats = opened.stats;
+  let part: Partitioning | undefined;
+  try {
+    const given = spec.isPartitionedTopic;
+    const n = given === undefined ? await stats.partitions(spec.topic) : undefined;
+    const partitioned = given ?? (n ?? 0) > 0;
+    const snap = await stats.topicStats(spec.topic, partitioned);
+    part = {
+      partitioned,
+      partitions: n ?? snap.partitions,
+      determinedBy: given === undefined ? "detected" : "metadata",
+    };
+    const sub = subscriptionPart(spec.subscription, subscriptionOf(snap, spec.subscription));
+    const value = spec.metric === "msgBacklogNoDelayed" ? sub.msgBacklogNoDelayed : sub.msgBacklog;
+    const isActive = value > spec.activationMsgBacklogThreshold;
+    const replicas = replicasFor(
+      value,
+      spec.msgBacklogThreshold,
+      isActive,
+      input.minReplicas,
+      input.maxReplicas,
+    );
+    if (replicas.desired > 1 && (sub.type === "Exclusive" || sub.type === "Failover")) {
+      base.notes.push(
+        `subscription type ${sub.type}: only one consumer receives messages, so extra replicas stay idle; use Shared or Key_Shared`,
+      );
+    }
+    return finish(true, {
+      ...base,
+      ...known,
+      topic: part,
+      subscription: sub,
+      metricValue: { metricValue: Math.round(value), metricValueFloat: value },
+      isActive,
+      replicas,
+    });
+  } catch (err) {
+    if (!(err instanceof PulsarError)) throw err;
+    const subscriptions =
+      err instanceof SubscriptionNotFoundError
+        ? await attempt(() => stats.subscriptions(spec.topic))
+        : undefined;
+    const partitionsFound =
+      err instanceof TopicNotFoundError && spec.isPartitionedTopic !== undefined
+        ? await attempt(() => stats.partitions(spec.topic))
+        : undefined;
+    const h = hintFor(err, { clusters: input.clusters, spec, subscriptions, partitionsFound });
+    const error = { class: err.name, message: err.message, ...h, ...(subscriptions && { subscriptions }) };
+    return finish(false, { ...base, ...known, ...(part && { topic: part }), error });
+  } finally {
+    await opened.close();
+  }
+}
