@@ -10,8 +10,9 @@ export function subscriptionOf(snapshot: TopicSnapshot, name: string): Subscript
   const sub = snapshot.subscriptions.get(name);
   if (sub === undefined) {
     const topic = topicToString(snapshot.topic);
+    // PulsarError appends the topic in brackets: "... not in the topic's stats (persistent://...)".
     throw new SubscriptionNotFoundError(
-      `subscription ${JSON.stringify(name)} not in the stats of ${topic}`,
+      `subscription ${JSON.stringify(name)} not in the topic's stats`,
       topic,
     );
   }

@@ -1,0 +1,255 @@
+import { existsSync } from "node:fs";
+import type { LevelWithSilent } from "pino";
+import { field, int, oneOf, str, type ConfigOf, type Parser } from "../src/lib/config.js";
+import { ConfigError } from "../src/lib/errors.js";
+import { LOG_LEVELS } from "../src/lib/logger.js";
+import { LIMITS } from "../src/hub/contract/limits.js";
+import type { ClusterConfig } from "../src/pulsar/cluster.js";
+import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
+import type { WatchKey } from "../src/state/key.js";
+import { timingsFromConfig, watchTimingsSchema } from "../src/watch/timings-schema.js";
+import type { WatchTimings } from "../src/watch/timings.js";
+import { resolveWatchKeys, watchArg } from "./watch-arg.js";
+
+/** ws:// or wss:// URL of the hub's sidecar endpoint. */
+const hubUrl: Parser<string> = {
+  describe: "ws(s):// URL",
+  parse(raw) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new Error("expected a URL such as ws://pulsar-push-scaler:8080/v1/sidecars");
+    }
+    if (u.protocol !== "ws:" && u.protocol !== "wss:") {
+      throw new Error("expected a ws:// or wss:// URL such as ws://pulsar-push-scaler:8080/v1/sidecars");
+    }
+    return raw;
+  },
+};
+
+/** A port, or `off`. */
+const portOrOff: Parser<number | "off"> = {
+  describe: "integer 0..65535 or off",
+  parse(raw) {
+    if (raw.trim() === "off") return "off";
+    return int(0, 65535).parse(raw);
+  },
+};
+
+/** The sidecar's configuration schema (env names match the Helm chart's sidecar snippet). */
+export const sidecarSchema = {
+  hubUrl: field({
+    flag: "hub-url",
+    env: "PPS_HUB_URL",
+    doc: "hub mode: the hub's sidecar endpoint, e.g. ws://pulsar-push-scaler:8080/v1/sidecars (exactly one of --hub-url and --grpc-port)",
+    parser: hubUrl,
+    default: undefined,
+  }),
+  hubTokenFile: field({
+    flag: "hub-token-file",
+    env: "PPS_HUB_TOKEN_FILE",
+    doc: "hub mode: file holding the hub's bearer token (read again on every connect)",
+    parser: str,
+    default: undefined,
+  }),
+  hubToken: field({
+    flag: "hub-token",
+    env: "PPS_HUB_TOKEN",
+    doc: "hub mode: the bearer token itself; prefer the env variable or --hub-token-file",
+    parser: str,
+    default: undefined,
+    secret: true,
+  }),
+  hubCaFile: field({
+    flag: "hub-ca-file",
+    env: "PPS_HUB_CA_FILE",
+    doc: "hub mode: CA bundle (PEM) to verify a wss:// hub",
+    parser: str,
+    default: undefined,
+  }),
+  podName: field({
+    flag: "pod-name",
+    env: "POD_NAME",
+    doc: "hub mode: this pod's name, announced to the hub (downward API metadata.name)",
+    parser: str,
+    default: undefined,
+  }),
+  podNamespace: field({
+    flag: "pod-namespace",
+    env: "POD_NAMESPACE",
+    doc: "this pod's namespace: announced to the hub; standalone: the namespace served (unset: all)",
+    parser: str,
+    default: undefined,
+  }),
+  // Spread so that `repeatable: true` stays a literal type (ConfigOf then types it WatchArg[]).
+  watch: {
+    ...field({
+      flag: "watch",
+      env: "PPS_WATCH",
+      doc: "hub mode: a subscription this pod consumes, as topic:subscription or cluster@topic:subscription (env: comma-separated)",
+      parser: watchArg,
+      default: undefined,
+    }),
+    repeatable: true as const,
+  },
+  grpcPort: field({
+    flag: "grpc-port",
+    env: "PPS_GRPC_PORT",
+    doc: "standalone mode (no hub): serve KEDA's external scaler gRPC service on this port (0 picks a free port)",
+    parser: int(0, 65535),
+    default: undefined,
+  }),
+  listenHost: field({
+    flag: "listen-host",
+    env: "PPS_LISTEN_HOST",
+    doc: "address the gRPC service (standalone) and the HTTP endpoints bind to",
+    parser: str,
+    default: "0.0.0.0",
+  }),
+  httpPort: field({
+    flag: "http-port",
+    env: "PPS_HTTP_PORT",
+    doc: "port of /healthz, /readyz and /metrics (0 picks a free port, off disables them)",
+    parser: portOrOff,
+    default: 8081,
+  }),
+  shutdownTimeoutMs: field({
+    flag: "shutdown-timeout-ms",
+    env: "PPS_SHUTDOWN_TIMEOUT_MS",
+    doc: "standalone mode: how long shutdown waits for gRPC calls to drain, in ms",
+    parser: int(0, 600_000),
+    default: 10_000,
+  }),
+  logLevel: field<LevelWithSilent>({
+    flag: "log-level",
+    env: "PPS_LOG_LEVEL",
+    doc: "log level",
+    parser: oneOf(LOG_LEVELS),
+    default: "info",
+  }),
+  ...clusterSchema,
+  ...watchTimingsSchema,
+};
+
+export type SidecarConfig = ConfigOf<typeof sidecarSchema>;
+
+interface Common {
+  readonly clusters: readonly ClusterConfig[];
+  readonly timings: WatchTimings;
+  readonly httpPort: number | "off";
+  readonly listenHost: string;
+  readonly logLevel: LevelWithSilent;
+}
+
+/** Hub mode: report to the hub the keys it grants. */
+export interface HubModeSettings extends Common {
+  readonly mode: "hub";
+  readonly hubUrl: string;
+  readonly token: { readonly file: string } | { readonly value: string };
+  readonly caFile: string | undefined;
+  readonly pod: string;
+  readonly namespace: string;
+  readonly keys: readonly WatchKey[];
+}
+
+/** Standalone mode: serve KEDA's gRPC service from this process's own watchers. */
+export interface StandaloneSettings extends Common {
+  readonly mode: "standalone";
+  readonly grpcPort: number;
+  readonly namespaces: readonly string[] | "all";
+  readonly shutdownTimeoutMs: number;
+  /** --watch keys, accepted but not needed: KEDA's trigger metadata names the keys. */
+  readonly keys: readonly WatchKey[];
+}
+
+export type SidecarSettings = HubModeSettings | StandaloneSettings;
+
+/**
+ * The settings of a parsed config, with every cross-field problem (mode, token, pod, keys,
+ * clusters, timings) reported together in one ConfigError.
+ */
+export function sidecarSettings(cfg: SidecarConfig, io?: ClusterFileIo): SidecarSettings {
+  const problems: string[] = [];
+  const collect = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return fallback;
+    }
+  };
+  if ((cfg.hubUrl === undefined) === (cfg.grpcPort === undefined)) {
+    problems.push(
+      cfg.hubUrl === undefined
+        ? "set exactly one of --hub-url (PPS_HUB_URL, hub mode) and --grpc-port (PPS_GRPC_PORT, standalone mode); neither is set"
+        : "set exactly one of --hub-url (PPS_HUB_URL, hub mode) and --grpc-port (PPS_GRPC_PORT, standalone mode); both are set",
+    );
+  }
+  const clusters = collect(() => clustersFromConfig(cfg, io), []);
+  const timings = collect(() => timingsFromConfig(cfg), undefined);
+  const keys =
+    clusters.length > 0 ? resolveWatchKeys(cfg.watch, clusters, cfg.pulsarClusterName, problems) : [];
+  const common = {
+    clusters,
+    httpPort: cfg.httpPort,
+    listenHost: cfg.listenHost,
+    logLevel: cfg.logLevel,
+  };
+  if (cfg.hubUrl !== undefined && cfg.grpcPort === undefined) {
+    const hub = hubProblems(cfg);
+    problems.push(...hub);
+    if (problems.length > 0 || !timings) throw new ConfigError(problems);
+    return Object.freeze({
+      ...common,
+      timings,
+      mode: "hub",
+      hubUrl: cfg.hubUrl,
+      token: cfg.hubTokenFile !== undefined ? { file: cfg.hubTokenFile } : { value: cfg.hubToken ?? "" },
+      caFile: cfg.hubCaFile,
+      pod: cfg.podName ?? "",
+      namespace: cfg.podNamespace ?? "",
+      keys,
+    });
+  }
+  if (problems.length > 0 || !timings || cfg.grpcPort === undefined) throw new ConfigError(problems);
+  return Object.freeze({
+    ...common,
+    timings,
+    mode: "standalone",
+    grpcPort: cfg.grpcPort,
+    namespaces: cfg.podNamespace !== undefined ? [cfg.podNamespace] : "all",
+    shutdownTimeoutMs: cfg.shutdownTimeoutMs,
+    keys,
+  });
+}
+
+/** What hub mode needs beyond the common fields. */
+function hubProblems(cfg: SidecarConfig): string[] {
+  const problems: string[] = [];
+  if ((cfg.hubTokenFile === undefined) === (cfg.hubToken === undefined)) {
+    problems.push(
+      "hub mode needs exactly one of --hub-token-file (PPS_HUB_TOKEN_FILE) and the token in PPS_HUB_TOKEN",
+    );
+  }
+  if (cfg.hubCaFile !== undefined && !existsSync(cfg.hubCaFile)) {
+    problems.push(`--hub-ca-file ${JSON.stringify(cfg.hubCaFile)} does not exist`);
+  }
+  if (cfg.podName === undefined) {
+    problems.push("hub mode needs --pod-name (env POD_NAME, from the downward API metadata.name)");
+  } else if (cfg.podName.length > LIMITS.podChars) {
+    problems.push(`--pod-name must be at most ${LIMITS.podChars} characters`);
+  }
+  if (cfg.podNamespace === undefined) {
+    problems.push(
+      "hub mode needs --pod-namespace (env POD_NAMESPACE, from the downward API metadata.namespace)",
+    );
+  } else if (cfg.podNamespace.length > LIMITS.namespaceChars) {
+    problems.push(`--pod-namespace must be at most ${LIMITS.namespaceChars} characters`);
+  }
+  if (cfg.watch.length === 0) {
+    problems.push("hub mode needs at least one --watch topic:subscription (PPS_WATCH)");
+  }
+  return problems;
+}

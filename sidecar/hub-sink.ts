@@ -1,0 +1,44 @@
+import type { ReportFrame } from "../src/hub/contract/frames.js";
+import { LIMITS } from "../src/hub/contract/limits.js";
+import { PROTOCOL_VERSION } from "../src/hub/contract/version.js";
+import type { WatchKey } from "../src/state/key.js";
+import type { WatchSink } from "../src/watch/sink.js";
+
+/** What the sink needs of the connection (HubConnection satisfies it). */
+export interface ReportChannel {
+  /** Whether reports for the key go out now (granted in the current session). */
+  holds(key: WatchKey): boolean;
+  /** Sends a report, or drops and counts it; throws FrameError for a bad frame. */
+  send(frame: ReportFrame): boolean;
+}
+
+/**
+ * A WatchSink that turns a watcher's output into report frames for the hub. Reports for keys not
+ * granted in the current session (lapsing after a disconnect, or racing a revoke) are not sent.
+ * A frame the contract rejects throws; the watcher hands that to its onSinkError.
+ */
+export function hubSink(channel: ReportChannel): WatchSink {
+  const send = (frame: ReportFrame): void => {
+    if (channel.holds(frame.key)) channel.send(frame);
+  };
+  return {
+    observation: (key, observation) => send({ v: PROTOCOL_VERSION, type: "observation", key, observation }),
+    arrival: (key, e) =>
+      send({
+        v: PROTOCOL_VERSION,
+        type: "arrival",
+        key,
+        partition: e.partition,
+        publishTime: e.publishTime,
+        receivedAt: e.receivedAt,
+      }),
+    error: (key, err) =>
+      send({
+        v: PROTOCOL_VERSION,
+        type: "error",
+        key,
+        errorClass: (err.name || "Error").slice(0, LIMITS.errorClassChars),
+        message: err.message || "(no message)",
+      }),
+  };
+}

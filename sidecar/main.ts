@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startHubHttp, type HubHttp } from "../src/hub/http.js";
+import { systemClock } from "../src/lib/clock.js";
+import { parseConfig, renderHelp } from "../src/lib/config.js";
+import { createLogger, type Logger } from "../src/lib/logger.js";
+import { createMetrics, type Metrics } from "../src/lib/metrics.js";
+import { packageRoot } from "../src/lib/package-root.js";
+import { safeUrl } from "../src/pulsar/safe-url.js";
+import { keyId } from "../src/state/key.js";
+import { sidecarSchema, sidecarSettings, type SidecarSettings } from "./config.js";
+import { signalled, step } from "./lifecycle.js";
+
+const USAGE = "pulsar-push-scaler sidecar [flags]";
+const DESCRIPTION =
+  "Runs in a consumer pod. Hub mode (--hub-url): announces the --watch subscriptions to the hub,\n" +
+  "watches those the hub grants, and streams observations and arrivals to it. Standalone mode\n" +
+  "(--grpc-port): serves KEDA's external scaler gRPC service itself, without a hub.";
+
+/** What both modes offer the composition root. */
+interface RunningMode {
+  readonly grpcPort?: number;
+  ready(): boolean;
+  collect?(): void;
+  close(): Promise<void>;
+}
+
+/** The version announced in hello (package.json's). */
+function sidecarVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" && pkg.version !== "" ? pkg.version.slice(0, 64) : "unknown";
+}
+
+/** Loads only the chosen mode: hub mode never loads gRPC (idle footprint in every consumer pod). */
+async function startMode(s: SidecarSettings, logger: Logger, metrics: Metrics): Promise<RunningMode> {
+  const clock = systemClock;
+  if (s.mode === "hub") {
+    const { startHubMode } = await import("./hub-mode.js");
+    return startHubMode({ settings: s, clock, logger, metrics, sidecarVersion: sidecarVersion() });
+  }
+  const { startStandalone } = await import("./standalone.js");
+  return startStandalone({ settings: s, clock, logger, metrics });
+}
+
+/** The sidecar's composition root: the one place that builds things. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const parsed = parseConfig(sidecarSchema, argv, process.env);
+  if (parsed.help) {
+    process.stdout.write(renderHelp(USAGE, DESCRIPTION, sidecarSchema));
+    return 0;
+  }
+  const s = sidecarSettings(parsed.config);
+  const signal = signalled();
+  const logger = createLogger(s.logLevel);
+  const log = logger.child({ component: "sidecar" });
+  const metrics = createMetrics();
+  if (s.mode === "standalone" && s.keys.length > 0) {
+    log.info("standalone mode: --watch is not needed, KEDA's trigger metadata names the keys to watch");
+  }
+  if (s.mode === "standalone" && s.namespaces === "all") {
+    log.warn({ namespaces: "all" }, "POD_NAMESPACE is not set: serving ScaledObjects of every namespace");
+  }
+
+  const mode = await startMode(s, logger, metrics);
+  let http: HubHttp | undefined;
+  if (s.httpPort !== "off") {
+    try {
+      http = await startHubHttp({
+        host: s.listenHost,
+        port: s.httpPort,
+        ready: () => mode.ready(),
+        metrics: () => {
+          mode.collect?.();
+          return metrics.render();
+        },
+        logger: logger.child({ component: "http" }),
+      });
+    } catch (err) {
+      await mode.close();
+      throw err;
+    }
+  }
+  log.info(
+    {
+      mode: s.mode,
+      ...(s.mode === "hub" && { hubUrl: safeUrl(s.hubUrl), pod: s.pod, namespace: s.namespace }),
+      ...(s.mode === "standalone" && { grpcPort: mode.grpcPort, namespaces: s.namespaces }),
+      httpPort: http?.port ?? "off",
+      keys: s.keys.map(keyId),
+      clusters: s.clusters.map((c) => c.name),
+    },
+    "sidecar ready",
+  );
+
+  const sig = await signal;
+  log.info({ signal: sig }, "shutting down");
+  await step(log, `stopping ${s.mode} mode`, () => mode.close());
+  if (http) await step(log, "stopping HTTP", () => http.close());
+  log.info("stopped");
+  return 0;
+}
