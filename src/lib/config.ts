@@ -199,7 +199,7 @@ export function parseConfig<S extends Schema>(
     const source = fromFlag ? `--${f.flag}` : `${f.env}`;
     if (!raws) {
       if (f.required) problems.push(`--${f.flag} (env ${f.env}) is required: ${f.doc}`);
-      out[key] = f.repeatable ? ((f.default as unknown[] | undefined) ?? []) : f.default;
+      out[key] = f.repeatable ? (f.default ?? []) : f.default;
       continue;
     }
     const parsed: unknown[] = [];
@@ -221,7 +221,9 @@ function shownDefault(f: FieldSpec<unknown>): string {
   if (f.secret) return "";
   if (f.default === undefined) return f.required ? "(required)" : "";
   if (Array.isArray(f.default)) return f.default.join(",");
-  return String(f.default);
+  const d = f.default;
+  if (typeof d === "string" || typeof d === "number" || typeof d === "boolean") return String(d);
+  return JSON.stringify(d) ?? "";
 }
 
 /** `--help` text: usage line, description, then one line per flag with env name and default. */
