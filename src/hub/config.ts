@@ -2,10 +2,11 @@ import { field, int, list, str, oneOf, type ConfigOf } from "../lib/config.js";
 import type { LevelWithSilent } from "pino";
 import { LOG_LEVELS } from "../lib/logger.js";
 import { clusterSchema } from "../pulsar/cluster-schema.js";
+import { hubEngineProblems, hubEngineSchema } from "./engine-schema.js";
 
 /**
- * The hub's configuration schema (env prefix PPS_). Later issues add their fields here (watch
- * engine: poll/staleness/lease; sidecar gateway: token) as further entries or spread fragments.
+ * The hub's configuration schema (env prefix PPS_): its own fields, then the watch engine, lease
+ * and sidecar gateway fragment (engine-schema.ts, with the watcher timings), then the clusters.
  */
 export const hubSchema = {
   grpcPort: field({
@@ -71,6 +72,7 @@ export const hubSchema = {
     parser: int(0, 600_000),
     default: 10_000,
   }),
+  ...hubEngineSchema,
   ...clusterSchema,
 };
 
@@ -114,7 +116,7 @@ export function grpcTls(
 
 /** Cross-field problems the schema cannot see on its own. */
 export function hubConfigProblems(cfg: HubConfig): string[] {
-  const problems: string[] = [];
+  const problems: string[] = hubEngineProblems(cfg);
   if ((cfg.grpcTlsCertFile === undefined) !== (cfg.grpcTlsKeyFile === undefined)) {
     problems.push("--grpc-tls-cert-file and --grpc-tls-key-file must be set together");
   }

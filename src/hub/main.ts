@@ -8,6 +8,8 @@ import { startKedaServer } from "../keda/server.js";
 import { createKedaMetrics } from "../keda/service-metrics.js";
 import { createKedaService } from "../keda/service.js";
 import { clustersFromConfig } from "../pulsar/cluster-schema.js";
+import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "../watch/timings.js";
+import { timingsFromConfig } from "../watch/timings-schema.js";
 import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
 import { startHubHttp } from "./http.js";
 import { createHubState } from "./state-factory.js";
@@ -40,8 +42,15 @@ export async function run(argv: readonly string[]): Promise<number> {
   const cfg = parsed.config;
   const problems = hubConfigProblems(cfg);
   let clusters: ReturnType<typeof clustersFromConfig> = [];
+  let timings: WatchTimings = DEFAULT_WATCH_TIMINGS;
   try {
     clusters = clustersFromConfig(cfg);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  try {
+    timings = timingsFromConfig(cfg);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
@@ -54,11 +63,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (served.warning) log.warn({ namespaces: "all" }, served.warning);
 
   const metrics = createMetrics();
-  const state = createHubState({
-    clusters,
-    clock: systemClock,
-    logger: logger.child({ component: "state" }),
-  });
+  const state = createHubState({ clusters, clock: systemClock, logger, metrics, config: cfg, timings });
   const health = new Health({
     state: state.reader,
     clock: systemClock,
@@ -87,7 +92,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       port: cfg.httpPort,
       ready: () => health.ready(),
       live: () => true,
-      metrics: () => metrics.render(),
+      metrics: () => metrics.render() + state.metricsText(),
       logger: logger.child({ component: "http" }),
     });
   } catch (err) {
@@ -95,6 +100,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     await state.close();
     throw err;
   }
+  state.attachGateway(http.server);
   log.info(
     {
       grpcPort: grpcServer.port,
@@ -103,16 +109,22 @@ export async function run(argv: readonly string[]): Promise<number> {
       clientCerts: tls?.clientCaFile !== undefined,
       clusters: clusters.map((c) => c.name),
       namespaces: served.namespaces,
+      sidecarGateway: state.gatewayOn,
     },
     "hub ready",
   );
 
   const signal = await signalled();
   log.info({ signal, deadlineMs: cfg.shutdownTimeoutMs }, "shutting down");
-  // Written-out order: not ready + end streams + drain gRPC (inside close), then HTTP, then state.
+  // Written-out order: not ready, end KEDA streams with OK, close the sidecar gateway (1001: the
+  // sidecars reconnect elsewhere or later), stop the watchers and close Pulsar access, then drain
+  // gRPC (tryShutdown, force after the deadline) and close HTTP. Each step logs its own failure.
+  health.shutdown();
+  log.info({ streams: service.endStreams() }, "ended open KEDA streams with status OK");
+  await state.closeGateway();
+  await state.close();
   await grpcServer.close(cfg.shutdownTimeoutMs);
   await http.close();
-  await state.close();
   log.info("stopped");
   return 0;
 }

@@ -1,33 +1,145 @@
+import type { Server } from "node:http";
 import type { Clock } from "../lib/clock.js";
+import { ScalerError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import type { ClusterConfig } from "../pulsar/cluster.js";
-import { keyId } from "../state/key.js";
-import { NoFreshDataError } from "../state/errors.js";
+import type { Metrics } from "../lib/metrics.js";
 import type { StateReader } from "../keda/state-reader.js";
+import type { ClusterConfig } from "../pulsar/cluster.js";
+import { createPulsarAccess, type PulsarAccess } from "../pulsar/index.js";
+import { WatchEngine } from "../watch/engine.js";
+import { LocalWatchDriver, type ClusterPorts } from "../watch/local-driver.js";
+import type { WatchTimings } from "../watch/timings.js";
+import { sidecarTokenSource, type HubEngineConfig } from "./engine-schema.js";
+import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
+import { adminRequestRecorder, renderHubMetrics } from "./hub-metrics.js";
+import { LeaseCoordinator } from "./lease-coordinator.js";
 
 export interface HubStateDeps {
   readonly clusters: readonly ClusterConfig[];
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly config: HubEngineConfig;
+  /** Checked watcher timings (timingsFromConfig). */
+  readonly timings: WatchTimings;
 }
 
 export interface HubState {
   readonly reader: StateReader;
+  /**
+   * Attaches the sidecar gateway to the hub's HTTP server at /v1/sidecars. Without a sidecar token
+   * the gateway stays off (logged as a warning) and the hub watches every key itself.
+   */
+  attachGateway(server: Server): void;
+  /** Whether sidecars can connect. */
+  readonly gatewayOn: boolean;
+  /** Prometheus text of keys, leases and sidecar sessions (computed at scrape time). */
+  metricsText(): string;
+  /** Shutdown: ends every sidecar session with 1001 without handing their keys to hub watchers. */
+  closeGateway(): Promise<void>;
+  /** Shutdown: stops every watcher, then closes Pulsar access. Idempotent. */
   close(): Promise<void>;
 }
 
+/** Unknown cluster name in a key (cannot happen for keys from checked triggers). */
+class UnknownClusterError extends ScalerError {}
+
 /**
- * The hub's state. Placeholder until the watch engine is wired (a later issue replaces this):
- * reads reject with NoFreshDataError (KEDA gets UNAVAILABLE, never a made-up 0) and nothing
- * ever activates. GetMetricSpec works, since it needs only metadata.
+ * The hub's state: Pulsar access per cluster -> watch engine whose driver is the lease coordinator
+ * (a sidecar or the hub's own LocalWatchDriver watches each key) -> the KEDA service reads it; the
+ * sidecar gateway feeds the coordinator.
  */
-export function createHubState(_deps: HubStateDeps): HubState {
-  const notWired = (key: string) => new NoFreshDataError(`watch engine not wired yet: no data for ${key}`);
-  const reader: StateReader = {
-    metricValue: (_so, trigger) => Promise.reject(notWired(keyId(trigger.key))),
-    isActive: (_so, trigger) => Promise.reject(notWired(keyId(trigger.key))),
-    watchActivation: () => () => {},
-    ready: () => true,
+export function createHubState(deps: HubStateDeps): HubState {
+  const { clock, logger, config: cfg } = deps;
+  const log = logger.child({ component: "state" });
+  const onRequest = adminRequestRecorder(deps.metrics);
+  const access = new Map<string, PulsarAccess>(
+    deps.clusters.map((c) => [c.name, createPulsarAccess(c, { clock, logger, onRequest })]),
+  );
+  const ports = (name: string): ClusterPorts => {
+    const a = access.get(name);
+    if (!a) throw new UnknownClusterError(`cluster ${JSON.stringify(name)} is not configured in the hub`);
+    return a;
   };
-  return { reader, close: () => Promise.resolve() };
+  const built: { leases?: LeaseCoordinator } = {};
+  const engine = new WatchEngine({
+    clock,
+    timings: deps.timings,
+    ...(cfg.stalenessMs !== undefined && { stalenessMs: cfg.stalenessMs }),
+    firstReadWaitMs: cfg.firstReadWaitMs,
+    registry: {
+      keyIdleTtlMs: cfg.keyIdleTtlMs,
+      maxKeys: cfg.maxKeys,
+      maxScaledObjects: cfg.maxScaledObjects,
+    },
+    logger: log,
+    driver: (sink) =>
+      (built.leases = new LeaseCoordinator({
+        clock,
+        sink,
+        leaseTimeoutMs: cfg.leaseTimeoutMs,
+        logger: logger.child({ component: "leases" }),
+        hubDriver: (hubSink) =>
+          new LocalWatchDriver({
+            cluster: ports,
+            clock,
+            sink: hubSink,
+            timings: deps.timings,
+            onSinkError: (err) => log.error({ err }, "a watcher report failed"),
+          }),
+      })),
+  });
+  // The engine builds its driver in its constructor, so the coordinator exists from here on.
+  const coordinator = built.leases;
+  if (!coordinator) throw new Error("the watch engine did not build its lease coordinator");
+  engine.start();
+  let gateway: SidecarGateway | undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    reader: engine,
+    get gatewayOn() {
+      return gateway !== undefined;
+    },
+    attachGateway(server) {
+      const token = sidecarTokenSource(cfg);
+      if (!token) {
+        log.warn(
+          "no sidecar token (--sidecar-token-file or PPS_SIDECAR_TOKEN): the sidecar gateway is off, only hub watchers run",
+        );
+        return;
+      }
+      gateway = attachSidecarGateway(server, {
+        token,
+        handler: coordinator,
+        logger: logger.child({ component: "gateway" }),
+        clock,
+        heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+        leaseTimeoutMs: cfg.leaseTimeoutMs,
+      });
+      log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
+    },
+    metricsText: () =>
+      renderHubMetrics({
+        keys: engine.keys(),
+        holders: coordinator.holders(),
+        leases: coordinator.stats(),
+        gateway: gateway?.stats(),
+      }),
+    async closeGateway() {
+      coordinator.drain();
+      await gateway?.close();
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await engine.close();
+        } catch (err) {
+          log.error({ err }, "stopping watchers failed");
+        }
+        for (const a of access.values()) await a.close(); // logs its own failures
+      })();
+      return closing;
+    },
+  };
 }

@@ -88,13 +88,17 @@ void test("hub process: /healthz, /readyz and /metrics", async () => {
   assert.match(await metrics.text(), /pps_grpc_requests_total\{method="GetMetricSpec",code="OK"\} 1/);
 });
 
-void test("hub process: GetMetricSpec works, reads are UNAVAILABLE until the watch engine is wired", async () => {
+void test("hub process: GetMetricSpec works; with Pulsar unreachable reads are UNAVAILABLE, naming the key and the error", async () => {
   const spec = await keda.getMetricSpec(ref);
   const name = spec.metricSpecs[0]?.metricName ?? "";
   assert.match(name, /^pulsar-orders-workers-/);
   await assert.rejects(keda.getMetrics(ref, name), (err: ServiceError) => {
     assert.equal(err.code, status.UNAVAILABLE);
-    assert.match(err.details, /watch engine not wired yet/);
+    assert.match(
+      err.details,
+      /no stats observed yet for default\/persistent:\/\/public\/default\/orders\/workers/,
+    );
+    assert.match(err.details, /NetworkError/);
     return true;
   });
   await assert.rejects(keda.isActive({ ...ref, namespace: "other" }), (err: ServiceError) => {

@@ -1,0 +1,105 @@
+import { field, int, str, type ConfigOf } from "../lib/config.js";
+import { REGISTRY_DEFAULTS } from "../state/registry.js";
+import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
+import { DEFAULT_FIRST_READ_WAIT_MS } from "../watch/engine.js";
+import { watchTimingsSchema } from "../watch/timings-schema.js";
+import { tokenFromFile } from "./bearer.js";
+
+const MS = int(0, 86_400_000);
+/** The welcome frame carries these two; the contract bounds them to 10..600000 ms. */
+const CHANNEL_MS = int(10, 600_000);
+
+/**
+ * The hub's watch engine, lease and sidecar gateway flags: spread into hubSchema. Watcher timings
+ * (shared with the sidecar) come from watchTimingsSchema.
+ */
+export const hubEngineSchema = {
+  sidecarTokenFile: field({
+    flag: "sidecar-token-file",
+    env: "PPS_SIDECAR_TOKEN_FILE",
+    doc: "file holding the bearer token sidecars must present (re-read on every connect); with neither this nor PPS_SIDECAR_TOKEN the sidecar gateway is off and only hub watchers run",
+    parser: str,
+    default: undefined,
+  }),
+  sidecarToken: field({
+    flag: "sidecar-token",
+    env: "PPS_SIDECAR_TOKEN",
+    doc: "bearer token sidecars must present; prefer the env variable or --sidecar-token-file",
+    parser: str,
+    default: undefined,
+    secret: true,
+  }),
+  leaseTimeoutMs: field({
+    flag: "lease-timeout-ms",
+    env: "PPS_LEASE_TIMEOUT_MS",
+    doc: "a sidecar silent for this long loses its leases (its keys go to another sidecar or the hub)",
+    parser: CHANNEL_MS,
+    default: DEFAULT_LEASE_TIMEOUT_MS,
+  }),
+  heartbeatIntervalMs: field({
+    flag: "heartbeat-interval-ms",
+    env: "PPS_HEARTBEAT_INTERVAL_MS",
+    doc: "heartbeat period of the sidecar channel, both directions (told to sidecars on connect)",
+    parser: CHANNEL_MS,
+    default: 3000,
+  }),
+  stalenessMs: field({
+    flag: "staleness-ms",
+    env: "PPS_STALENESS_MS",
+    doc: "an observation older than this is not served: UNAVAILABLE instead (default 3 x --slow-poll-ms)",
+    parser: int(1, 86_400_000),
+    default: undefined,
+  }),
+  firstReadWaitMs: field({
+    flag: "first-read-wait-ms",
+    env: "PPS_FIRST_READ_WAIT_MS",
+    doc: "how long the first read of a new subscription waits for its first observation",
+    parser: MS,
+    default: DEFAULT_FIRST_READ_WAIT_MS,
+  }),
+  keyIdleTtlMs: field({
+    flag: "key-idle-ttl-ms",
+    env: "PPS_KEY_IDLE_TTL_MS",
+    doc: "a subscription no ScaledObject asked about for this long stops being watched",
+    parser: int(1, 86_400_000),
+    default: REGISTRY_DEFAULTS.keyIdleTtlMs,
+  }),
+  maxKeys: field({
+    flag: "max-keys",
+    env: "PPS_MAX_KEYS",
+    doc: "most subscriptions watched at once (more: RESOURCE_EXHAUSTED)",
+    parser: int(1, 1_000_000),
+    default: REGISTRY_DEFAULTS.maxKeys,
+  }),
+  maxScaledObjects: field({
+    flag: "max-scaled-objects",
+    env: "PPS_MAX_SCALED_OBJECTS",
+    doc: "most ScaledObjects served at once (more: RESOURCE_EXHAUSTED)",
+    parser: int(1, 1_000_000),
+    default: REGISTRY_DEFAULTS.maxScaledObjects,
+  }),
+  ...watchTimingsSchema,
+};
+
+export type HubEngineConfig = ConfigOf<typeof hubEngineSchema>;
+
+/** Cross-field problems of the fragment. */
+export function hubEngineProblems(cfg: HubEngineConfig): string[] {
+  const problems: string[] = [];
+  if (cfg.sidecarTokenFile !== undefined && cfg.sidecarToken !== undefined) {
+    problems.push("set either --sidecar-token-file or PPS_SIDECAR_TOKEN, not both");
+  }
+  if (cfg.heartbeatIntervalMs >= cfg.leaseTimeoutMs) {
+    problems.push(
+      `--heartbeat-interval-ms (${cfg.heartbeatIntervalMs}) must be below --lease-timeout-ms (${cfg.leaseTimeoutMs})`,
+    );
+  }
+  return problems;
+}
+
+/** The expected sidecar token as a function (a file is re-read each time), or undefined: gateway off. */
+export function sidecarTokenSource(cfg: HubEngineConfig): (() => string) | undefined {
+  if (cfg.sidecarTokenFile !== undefined) return tokenFromFile(cfg.sidecarTokenFile);
+  const token = cfg.sidecarToken;
+  return token !== undefined ? () => token : undefined;
+}

@@ -1,0 +1,261 @@
+import type { Clock, TimerHandle } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
+import { keyId, type WatchKey } from "../state/key.js";
+import { LeaseTable, type LeaseDecision } from "../state/leases.js";
+import type { Observation } from "../state/observation.js";
+import type { WatchDriver, WatchHint } from "../watch/driver.js";
+import type { WatchSink } from "../watch/sink.js";
+import { ClockOffset } from "./clock-offset.js";
+import { CloseCode } from "./contract/close-codes.js";
+import type { HelloFrame } from "./contract/frames.js";
+import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
+import {
+  countingSink,
+  emptyCoordinatorStats,
+  type CoordinatorStats,
+  type HolderCounts,
+} from "./lease-stats.js";
+
+export type { CoordinatorStats, HolderCounts } from "./lease-stats.js";
+
+export interface LeaseCoordinatorDeps {
+  readonly clock: Clock;
+  /** Where every report goes: the engine's `ingest`. */
+  readonly sink: WatchSink;
+  /** Builds the driver of the keys the hub watches itself (a LocalWatchDriver over `sink`). */
+  readonly hubDriver: (sink: WatchSink) => WatchDriver;
+  /** A sidecar without a heartbeat for this long loses its leases (default 10 s). */
+  readonly leaseTimeoutMs?: number;
+  /** Period of the lease-expiry tick (default leaseTimeoutMs / 4, at most 1 s). */
+  readonly expireIntervalMs?: number;
+  readonly logger?: Logger;
+}
+
+interface InUse {
+  readonly key: WatchKey;
+  readonly hint: WatchHint;
+  readonly topic: TopicName | undefined;
+}
+
+interface Peer {
+  readonly session: SidecarSession;
+  readonly clock: ClockOffset;
+}
+
+/**
+ * Decides who watches each key in use: the engine's WatchDriver (keys come and go with KEDA's
+ * interest) and the gateway's SidecarHandler (sidecars come and go). The pure LeaseTable decides;
+ * this class carries its decisions out: grant/revoke frames to sessions, and start/stop of the
+ * hub's own watchers. Only keys in use get leases: a key a sidecar announces that no ScaledObject
+ * asked about is not watched.
+ *
+ * Reports of a key are taken from a sidecar only while the table says it may report it (holder,
+ * or taking over); the first observation of a taking-over sidecar completes the hand-over, and only
+ * then is the previous watcher stopped. Sidecar timestamps are moved onto the hub's clock (see
+ * ClockOffset).
+ */
+export class LeaseCoordinator implements WatchDriver, SidecarHandler {
+  private readonly table: LeaseTable;
+  private readonly hub: WatchDriver;
+  private readonly inUse = new Map<string, InUse>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly counters = emptyCoordinatorStats();
+  private readonly expireIntervalMs: number;
+  private timer: TimerHandle | undefined;
+  private draining = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: LeaseCoordinatorDeps) {
+    this.table = new LeaseTable({ leaseTimeoutMs: deps.leaseTimeoutMs });
+    this.hub = deps.hubDriver(countingSink(deps.sink, this.counters));
+    this.expireIntervalMs =
+      deps.expireIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(this.table.leaseTimeoutMs / 4)));
+    this.arm();
+  }
+
+  // ---- WatchDriver (the engine) -------------------------------------------------------------
+
+  start(key: WatchKey, hint: WatchHint): void {
+    const id = keyId(key);
+    if (this.inUse.has(id) || this.closing) return;
+    this.inUse.set(id, { key, hint, topic: hint.topic ?? topicOf(key) });
+    this.apply(this.table.keyAdded(key));
+  }
+
+  stop(key: WatchKey): void {
+    if (!this.inUse.delete(keyId(key))) return;
+    this.apply(this.table.keyRemoved(key));
+  }
+
+  /**
+   * Shutdown, step 1: sidecars that leave from now on do not make the hub start watchers (the
+   * gateway is about to close every session). Idempotent.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Stops the expiry tick and every hub watcher. Sessions are the gateway's to close. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.draining = true;
+      if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      if (this.hub.close) await this.hub.close();
+      else for (const u of this.inUse.values()) this.hub.stop(u.key);
+    })();
+    return this.closing;
+  }
+
+  // ---- SidecarHandler (the gateway) ---------------------------------------------------------
+
+  joined(session: SidecarSession, hello: HelloFrame): void {
+    this.peers.set(session.id, { session, clock: new ClockOffset() });
+    this.apply(this.table.sidecarJoined(session.id, hello.pod, hello.keys, this.deps.clock.now()));
+  }
+
+  heartbeat(session: SidecarSession, sentAt: number): void {
+    const now = this.deps.clock.now();
+    this.peers.get(session.id)?.clock.heartbeat(sentAt, now);
+    this.apply(this.table.sidecarHeartbeat(session.id, now));
+  }
+
+  observation(session: SidecarSession, key: WatchKey, observation: Observation): void {
+    const peer = this.reporter(session, key);
+    if (!peer) return;
+    const observedAt = peer.clock.toHub(observation.observedAt, this.deps.clock.now());
+    this.deps.sink.observation(key, { ...observation, observedAt });
+    this.apply(this.table.firstObservationFrom(session.id, key));
+  }
+
+  arrival(session: SidecarSession, key: WatchKey, arrival: ArrivalReport): void {
+    const peer = this.reporter(session, key);
+    const topic = this.inUse.get(keyId(key))?.topic;
+    if (!peer || !topic) return;
+    this.counters.arrivals.sidecar++;
+    const receivedAt = peer.clock.toHub(arrival.receivedAt, this.deps.clock.now());
+    this.deps.sink.arrival(key, {
+      topic,
+      partition: arrival.partition,
+      publishTime: arrival.publishTime,
+      receivedAt,
+    });
+  }
+
+  error(session: SidecarSession, key: WatchKey, errorClass: string, message: string): void {
+    if (!this.reporter(session, key)) return;
+    this.deps.sink.error(key, { name: errorClass, message });
+  }
+
+  left(session: SidecarSession, _end: SessionEnd): void {
+    this.peers.delete(session.id);
+    this.apply(this.table.sidecarLeft(session.id));
+  }
+
+  // ---- introspection ------------------------------------------------------------------------
+
+  /** Runs the lease expiry now (the tick does this every expireIntervalMs). */
+  expire(): void {
+    const before = this.table.sidecarIds();
+    this.apply(this.table.expire(this.deps.clock.now()));
+    const alive = new Set(this.table.sidecarIds());
+    for (const id of before) {
+      const peer = alive.has(id) ? undefined : this.peers.get(id);
+      if (!peer) continue;
+      this.counters.sidecarsExpired++;
+      // Its leases are gone; ending the session makes it reconnect and announce its keys again.
+      peer.session.close(CloseCode.leaseTimeout, `no heartbeat for ${this.table.leaseTimeoutMs} ms`);
+    }
+  }
+
+  holders(): HolderCounts {
+    const out: HolderCounts = { sidecar: 0, hub: 0, none: 0 };
+    for (const u of this.inUse.values()) out[this.table.holderOf(u.key)?.kind ?? "none"]++;
+    return out;
+  }
+
+  /** The sidecar session id holding a key, "hub", or undefined (not in use, or first grant pending). */
+  holderOf(key: WatchKey): string | undefined {
+    const h = this.table.holderOf(key);
+    return h === undefined ? undefined : h.kind === "hub" ? "hub" : h.id;
+  }
+
+  /** The sidecar taking a key over, if any. */
+  pendingOf(key: WatchKey): string | undefined {
+    return this.table.pendingOf(key);
+  }
+
+  /** The offset estimate of a session (hub minus sidecar clock, ms), once it sent a heartbeat. */
+  clockOffsetOf(sessionId: string): number | undefined {
+    return this.peers.get(sessionId)?.clock.offsetMs;
+  }
+
+  stats(): CoordinatorStats {
+    return { ...this.counters, arrivals: { ...this.counters.arrivals } };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** The peer if its report of `key` is wanted; else counts the report as dropped. */
+  private reporter(session: SidecarSession, key: WatchKey): Peer | undefined {
+    const peer = this.peers.get(session.id);
+    if (peer && this.table.mayReport(session.id, key)) return peer;
+    this.counters.reportsDropped++;
+    return undefined;
+  }
+
+  private apply(decisions: readonly LeaseDecision[]): void {
+    for (const d of decisions) {
+      try {
+        this.carryOut(d);
+      } catch (err) {
+        this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
+      }
+    }
+  }
+
+  private carryOut(d: LeaseDecision): void {
+    switch (d.kind) {
+      case "grant":
+        this.counters.grants++;
+        this.peers.get(d.sidecar)?.session.grant(d.key);
+        return;
+      case "revoke":
+        this.counters.revokes++;
+        this.peers.get(d.sidecar)?.session.revoke(d.key);
+        return;
+      case "hubStart": {
+        const use = this.inUse.get(keyId(d.key));
+        if (this.draining || !use) return;
+        this.counters.hubStarts++;
+        this.hub.start(d.key, use.hint);
+        return;
+      }
+      case "hubStop":
+        this.counters.hubStops++;
+        this.hub.stop(d.key);
+        return;
+    }
+  }
+
+  private arm(): void {
+    this.timer = this.deps.clock.setTimeout(() => {
+      if (this.closing) return;
+      try {
+        this.expire();
+      } catch (err) {
+        this.deps.logger?.error({ err }, "lease expiry failed");
+      }
+      this.arm();
+    }, this.expireIntervalMs);
+  }
+}
+
+function topicOf(key: WatchKey): TopicName | undefined {
+  try {
+    return parseTopicName(key.topic);
+  } catch {
+    return undefined;
+  }
+}
