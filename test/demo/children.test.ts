@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { childEnv, hubArgs, sidecarArgs, type StackSettings } from "../../src/demo/children.js";
+import { cliCommand } from "../../src/demo/processes.js";
+
+const s: StackSettings = {
+  adminUrl: "http://127.0.0.1:1",
+  wsUrl: "ws://127.0.0.1:1",
+  namespace: "demo",
+  watch: "persistent://public/default/t:s",
+  tokenFile: "/tmp/token",
+  logDir: "/tmp",
+  logLevel: "info",
+};
+
+const flagValue = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
+
+void test("hub and sidecar arguments name the simulator, the token file and loopback", () => {
+  const hub = hubArgs(s, 0, 0);
+  assert.equal(hub[0], "hub");
+  assert.equal(flagValue(hub, "--grpc-host"), "127.0.0.1");
+  assert.equal(flagValue(hub, "--sidecar-token-file"), "/tmp/token");
+  assert.equal(flagValue(hub, "--namespaces"), "demo");
+  const sc = sidecarArgs(s, "demo-a", 4321);
+  assert.equal(sc[0], "sidecar");
+  assert.equal(flagValue(sc, "--hub-url"), "ws://127.0.0.1:4321/v1/sidecars");
+  assert.equal(flagValue(sc, "--pod-name"), "demo-a");
+  assert.equal(flagValue(sc, "--watch"), s.watch);
+  assert.equal(flagValue(sc, "--http-port"), "off");
+});
+
+void test("children do not inherit PPS_* or POD_* settings", () => {
+  const env = childEnv({ PATH: "/bin", PPS_GRPC_PORT: "1", POD_NAMESPACE: "x", HOME: "/h" });
+  assert.deepEqual(env, { PATH: "/bin", HOME: "/h" });
+});
+
+void test("cliCommand: tsx from source, dist/cli.js when built", () => {
+  const src = cliCommand("file:///repo/src/demo/processes.ts");
+  assert.equal(src.cli, "/repo/src/cli.ts");
+  assert.equal(src.execArgs[0], "--import");
+  const dist = cliCommand("file:///repo/dist/demo/processes.js");
+  assert.deepEqual(dist, { execArgs: [], cli: "/repo/dist/cli.js" });
+});
