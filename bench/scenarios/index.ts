@@ -1,0 +1,10 @@
+import type { Scenario } from "../lib/scenario.js";
+import { activation } from "./activation.js";
+import { adminLoad } from "./admin-load.js";
+import { fanOut } from "./fan-out.js";
+import { footprint } from "./footprint.js";
+import { readPath } from "./read-path.js";
+import { soak } from "./soak.js";
+
+/** Every scenario, in run order. */
+export const SCENARIOS: readonly Scenario[] = [activation, adminLoad, readPath, fanOut, footprint, soak];
