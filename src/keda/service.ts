@@ -10,6 +10,7 @@ import type {
   ScaledObjectRef,
 } from "./messages.js";
 import { metricNameMatches } from "./metric-name.js";
+import { PushQueue } from "./push-queue.js";
 import type { KedaMetrics } from "./service-metrics.js";
 import type { StateReader } from "./state-reader.js";
 import { codeName, toGrpcFailure } from "./status.js";
@@ -26,6 +27,8 @@ export interface KedaServiceOptions {
   readonly metrics: KedaMetrics;
   /** Parsed-metadata cache entries (default 10000). */
   readonly cacheSize?: number;
+  /** Stream pushes written per event-loop turn during a fan-out (default 64, push-queue.ts). */
+  readonly pushChunk?: number;
 }
 
 export interface KedaService {
@@ -55,6 +58,7 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
   const log = opts.logger;
   const cache = new TriggerCache(opts.clusters, opts.cacheSize);
   const streams = new StreamSet();
+  const pushes = new PushQueue((err) => log.warn({ err }, "a stream push failed"), opts.pushChunk);
   const served = opts.servedNamespaces === "all" ? "all" : new Set(opts.servedNamespaces);
 
   function resolve(ref: ScaledObjectRef | null | undefined): Resolved {
@@ -119,11 +123,12 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
         return;
       }
       const open = streams.add(call, (d) => metrics.openStreams.inc({ method }, d));
-      const write = (msg: Res): void => {
-        if (open.closed) return;
-        call.write(msg);
-        metrics.pushes.inc({ method });
-      };
+      const write = (msg: Res): void =>
+        pushes.push(() => {
+          if (open.closed) return;
+          call.write(msg);
+          metrics.pushes.inc({ method });
+        });
       try {
         const stop = start(r, write);
         if (stop) open.onClose(stop);
