@@ -235,6 +235,16 @@ void describe("helm template with default values", () => {
     assert.match(env.get("PPS_PULSAR_WS_URL")?.value ?? "", /^ws:\/\//);
     assert.equal(env.get("PPS_CLUSTERS_FILE"), undefined);
     assert.equal(env.get("PPS_SIDECAR_TOKEN_FILE")?.value, "/var/run/pulsar-push-scaler/sidecar-token/token");
+    assert.equal(env.get("NODE_OPTIONS")?.value, "--max-old-space-size=128 --max-semi-space-size=2");
+  });
+
+  void test("hub.nodeOptions: set as NODE_OPTIONS, left out when empty", () => {
+    const hubEnv = (set: string[]) => envOf(container(findOne(template({ set }), "Deployment"), "hub"));
+    assert.equal(
+      hubEnv(["hub.nodeOptions=--max-old-space-size=200"]).get("NODE_OPTIONS")?.value,
+      "--max-old-space-size=200",
+    );
+    assert.equal(hubEnv(["hub.nodeOptions="]).get("NODE_OPTIONS"), undefined);
   });
 
   void test("Service: grpc 9090 and http 8080, not headless", () => {
