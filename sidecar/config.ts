@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
-import { field, int, oneOf, str, type ConfigOf, type Parser } from "../src/lib/config.js";
+import { field, int, str, type ConfigOf, type Parser } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
-import { LOG_LEVELS } from "../src/lib/logger.js";
+import { logLevelField } from "../src/lib/logger.js";
 import { LIMITS } from "../src/hub/contract/limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
@@ -121,13 +121,7 @@ export const sidecarSchema = {
     parser: int(0, 600_000),
     default: 10_000,
   }),
-  logLevel: field<LevelWithSilent>({
-    flag: "log-level",
-    env: "PPS_LOG_LEVEL",
-    doc: "log level",
-    parser: oneOf(LOG_LEVELS),
-    default: "info",
-  }),
+  logLevel: logLevelField("PPS_LOG_LEVEL"),
   ...clusterSchema,
   ...watchTimingsSchema,
 };

@@ -1,6 +1,5 @@
-import type { LevelWithSilent } from "pino";
-import { bool, field, int, oneOf, type ConfigOf } from "../lib/config.js";
-import { LOG_LEVELS } from "../lib/logger.js";
+import { bool, field, int, type ConfigOf } from "../lib/config.js";
+import { logLevelField } from "../lib/logger.js";
 
 const PORT = int(0, 65535);
 const MS = int(0, 86_400_000);
@@ -120,13 +119,10 @@ export const demoSchema = {
     parser: int(0, 86_400),
     default: 7,
   }),
-  logLevel: field<LevelWithSilent>({
-    flag: "log-level",
-    env: "PPS_DEMO_LOG_LEVEL",
-    doc: "log level of the hub and sidecar child processes (their logs go to a file)",
-    parser: oneOf(LOG_LEVELS),
-    default: "info",
-  }),
+  logLevel: logLevelField(
+    "PPS_DEMO_LOG_LEVEL",
+    "log level of the hub and sidecar child processes (their logs go to a file)",
+  ),
 };
 
 export type DemoConfig = ConfigOf<typeof demoSchema>;

@@ -1,6 +1,5 @@
-import { field, int, list, str, oneOf, type ConfigOf } from "../lib/config.js";
-import type { LevelWithSilent } from "pino";
-import { LOG_LEVELS } from "../lib/logger.js";
+import { field, int, list, str, type ConfigOf } from "../lib/config.js";
+import { logLevelField } from "../lib/logger.js";
 import { clusterSchema } from "../pulsar/cluster-schema.js";
 import { hubEngineProblems, hubEngineSchema } from "./engine-schema.js";
 
@@ -37,13 +36,7 @@ export const hubSchema = {
     parser: list,
     default: undefined,
   }),
-  logLevel: field<LevelWithSilent>({
-    flag: "log-level",
-    env: "PPS_LOG_LEVEL",
-    doc: "log level",
-    parser: oneOf(LOG_LEVELS),
-    default: "info",
-  }),
+  logLevel: logLevelField("PPS_LOG_LEVEL"),
   grpcTlsCertFile: field({
     flag: "grpc-tls-cert-file",
     env: "PPS_GRPC_TLS_CERT_FILE",

@@ -10,6 +10,7 @@ import { createKedaService } from "../keda/service.js";
 import { clustersFromConfig } from "../pulsar/cluster-schema.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "../watch/timings.js";
 import { timingsFromConfig } from "../watch/timings-schema.js";
+import { signalled } from "../lib/signals.js";
 import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
 import { startHubHttp } from "./http.js";
 import { createHubState } from "./state-factory.js";
@@ -18,19 +19,6 @@ const USAGE = "pulsar-push-scaler hub [flags]";
 const DESCRIPTION =
   "Serves KEDA's external scaler gRPC service (external-push) for the ScaledObjects of a namespace,\n" +
   "plus /healthz, /readyz and /metrics over HTTP.";
-
-/** Resolves on the first SIGTERM or SIGINT; the listeners are removed afterwards. */
-function signalled(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off("SIGTERM", on);
-      process.off("SIGINT", on);
-      resolve(sig);
-    };
-    process.on("SIGTERM", on);
-    process.on("SIGINT", on);
-  });
-}
 
 /** The hub's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from "pino";
+import { field, oneOf } from "./config.js";
 
 export type { Logger };
 
@@ -11,6 +12,11 @@ export const LOG_LEVELS: readonly LevelWithSilent[] = [
   "trace",
   "silent",
 ];
+
+/** The `--log-level` field every program's schema has, under that program's env name. */
+export function logLevelField(env: string, doc = "log level") {
+  return field<LevelWithSilent>({ flag: "log-level", env, doc, parser: oneOf(LOG_LEVELS), default: "info" });
+}
 
 /**
  * The one root logger of a program (JSON lines on stdout, or on `destination`). Components get

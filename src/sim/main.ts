@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../lib/errors.js";
-import { LOG_LEVELS, createLogger } from "../lib/logger.js";
+import { createLogger, logLevelField } from "../lib/logger.js";
 import { bool, field, int, list, oneOf, parseConfig, renderHelp, str, type ConfigOf } from "../lib/config.js";
 import { startSimulator } from "./index.js";
 import { signJwt } from "./jwt.js";
@@ -91,13 +91,7 @@ export const SIM_SCHEMA = {
     parser: int(1000, 3_600_000),
     default: 60_000,
   }),
-  logLevel: field<(typeof LOG_LEVELS)[number]>({
-    flag: "log-level",
-    env: "PPS_SIM_LOG_LEVEL",
-    doc: "log level",
-    parser: oneOf(LOG_LEVELS),
-    default: "info",
-  }),
+  logLevel: logLevelField("PPS_SIM_LOG_LEVEL"),
   printToken: field({
     flag: "print-token",
     env: "PPS_SIM_PRINT_TOKEN",

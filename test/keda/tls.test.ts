@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Health } from "../../src/keda/health.js";
@@ -14,66 +11,15 @@ import { noopMetrics } from "../../src/lib/metrics.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
 import { KedaEmulator } from "../support/keda-emulator.js";
+import { makeCerts } from "../support/certs.js";
 import { CLUSTERS, ref } from "./harness.js";
 
-const dir = mkdtempSync(join(tmpdir(), "pps-tls-"));
-const p = (n: string) => join(dir, n);
-const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-
-/** A CA, a server certificate for localhost/127.0.0.1 and a client certificate, all signed by the CA. */
-function makeCerts(): void {
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test-ca",
-    "-keyout",
-    p("ca.key"),
-    "-out",
-    p("ca.pem"),
-  );
-  writeFileSync(p("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  for (const who of ["server", "client"]) {
-    openssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${who}`,
-      "-keyout",
-      p(`${who}.key`),
-      "-out",
-      p(`${who}.csr`),
-    );
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      p(`${who}.csr`),
-      "-CA",
-      p("ca.pem"),
-      "-CAkey",
-      p("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-out",
-      p(`${who}.pem`),
-      ...(who === "server" ? ["-extfile", p("san.ext")] : []),
-    );
-  }
-}
+const certs = makeCerts("client");
+const p = (n: string) => certs.file(n);
 
 let server: KedaServer;
 
 before(async () => {
-  makeCerts();
   const state = new FakeStateReader();
   const logger = createLogger("silent");
   server = await startKedaServer({

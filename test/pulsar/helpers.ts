@@ -1,8 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ClusterConfig } from "../../src/pulsar/cluster.js";
 
@@ -73,58 +71,4 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection, got a value");
 }
 
-/** CA, server (127.0.0.1/localhost) and client certificates made by the openssl CLI in a temp dir. */
-export function makeCerts(): { dir: string; file: (n: string) => string } {
-  const dir = mkdtempSync(`${tmpdir()}/pulsar-sim-tls-`);
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test-ca",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  );
-  writeFileSync(`${dir}/server.ext`, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  for (const [name, cn] of [
-    ["server", "127.0.0.1"],
-    ["client", "scaler-role"],
-  ] as const) {
-    run(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${cn}`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-    );
-    run(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-out",
-      `${name}.pem`,
-      ...(name === "server" ? ["-extfile", "server.ext"] : []),
-    );
-  }
-  return { dir, file: (n) => `${dir}/${n}` };
-}
+export { makeCerts } from "../support/certs.js";

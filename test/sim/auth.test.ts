@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { signJwt, startSimulator } from "../../src/sim/index.js";
+import { makeCerts } from "../support/certs.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { fixture, request, upgradeStatus, WsClient } from "./helpers.js";
 
@@ -133,65 +132,10 @@ test("authorization allow-list: other roles get 401 with the broker's reason (40
   }
 });
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-}
-
 test("TLS: https/wss, and a client certificate signed by the CA is required", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "sim-tls-"));
+  const certs = makeCerts("scaler");
+  const dir = certs.dir;
   try {
-    writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    openssl(
-      dir,
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=test-ca",
-    );
-    for (const [name, cn] of [
-      ["server", "127.0.0.1"],
-      ["client", "scaler"],
-    ] as const) {
-      openssl(
-        dir,
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.csr`,
-        "-subj",
-        `/CN=${cn}`,
-      );
-      openssl(
-        dir,
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        `${name}.pem`,
-        "-days",
-        "1",
-        ...(name === "server" ? ["-extfile", "san.ext"] : []),
-      );
-    }
     const read = (f: string) => readFileSync(join(dir, f));
     const sim = await startSimulator({
       tls: { cert: read("server.pem"), key: read("server.key"), ca: read("ca.pem"), requireClientCert: true },
