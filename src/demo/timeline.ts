@@ -110,7 +110,7 @@ export function describe(e: DemoEvent): { label: string; text: string } {
     case "summary":
       return {
         label: "summary",
-        text: `${e.durationS.toFixed(1)} s: ${e.activations} activations (p50 ${ms(e.activationP50Ms)}, max ${ms(e.activationMaxMs)}), max backlog ${e.maxBacklog}, published ${e.published}, acked ${e.acked}`,
+        text: `${e.durationS.toFixed(1)} s: ${e.activations} activation${e.activations === 1 ? "" : "s"} (p50 ${ms(e.activationP50Ms)}, max ${ms(e.activationMaxMs)}), max backlog ${e.maxBacklog}, published ${e.published}, acked ${e.acked}`,
       };
   }
 }

@@ -110,4 +110,10 @@ void test("summary: p50 and max of activation latencies", () => {
   assert.equal(median([]), undefined);
   assert.equal(median([4, 1]), 1);
   assert.equal(summaryEvent(emptyStats(), 0).activationMaxMs, undefined);
+  assert.match(formatText(15, e), /15\.0 s: 3 activations \(p50 5 ms, max 9 ms\)/);
+  const one = emptyStats();
+  one.activations = 1;
+  one.latenciesMs.push(7);
+  assert.match(formatText(6, summaryEvent(one, 6000)), /6\.0 s: 1 activation \(p50 7 ms, max 7 ms\)/);
+  assert.match(formatText(1, summaryEvent(emptyStats(), 1000)), /0 activations \(p50 n\/a, max n\/a\)/);
 });
