@@ -1,7 +1,5 @@
 import type { Logger } from "../src/lib/logger.js";
 
-export { signalled } from "../src/lib/signals.js";
-
 /** Runs one shutdown step; a failure is logged and the next step still runs. */
 export async function step(log: Logger, what: string, fn: () => Promise<void>): Promise<void> {
   try {

@@ -9,7 +9,8 @@ import { packageRoot } from "../src/lib/package-root.js";
 import { safeUrl } from "../src/pulsar/safe-url.js";
 import { keyId } from "../src/state/key.js";
 import { sidecarSchema, sidecarSettings, type SidecarSettings } from "./config.js";
-import { signalled, step } from "./lifecycle.js";
+import { signalled } from "../src/lib/signals.js";
+import { step } from "./lifecycle.js";
 
 const USAGE = "pulsar-push-scaler sidecar [flags]";
 const DESCRIPTION =
