@@ -32,6 +32,10 @@ export interface Proc {
   readonly exited: Promise<number | null>;
   /** Resolves with the first future line matching `pred` (or rejects after timeoutMs). */
   waitForLine(pred: (rec: LogRecord) => boolean, timeoutMs: number): Promise<LogRecord>;
+  /** The first kept line matching `pred`, or else the first future one (rejects after timeoutMs). */
+  firstLine(pred: (rec: LogRecord) => boolean, timeoutMs: number): Promise<LogRecord>;
+  /** Not exited and not killed by a signal. */
+  isRunning(): boolean;
   /** Sends a signal (default SIGKILL) if still running, and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -75,8 +79,13 @@ export async function startProc(runner: Runner, o: ProcOptions): Promise<Proc> {
       };
       listeners.add(f);
     });
+  const firstLine = (pred: (rec: LogRecord) => boolean, timeoutMs: number) => {
+    const seen = lines.find(pred);
+    return seen ? Promise.resolve(seen) : waitForLine(pred, timeoutMs);
+  };
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
   const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (isRunning()) child.kill(signal);
     await exited;
   };
   const readyLine = waitForLine(o.ready, o.readyTimeoutMs ?? 20_000);
@@ -100,6 +109,8 @@ export async function startProc(runner: Runner, o: ProcOptions): Promise<Proc> {
     lines,
     exited,
     waitForLine,
+    firstLine,
+    isRunning,
     kill,
   };
 }

@@ -5,7 +5,8 @@ import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type FaultSpec, type RunningSimulator } from "../../src/sim/index.js";
 import { KedaEmulator } from "../support/keda-emulator.js";
 import { eventually } from "../support/latch.js";
-import { createSubscription, startHub, type CliProcess } from "./process-harness.js";
+import type { Proc } from "../../bench/lib/proc.js";
+import { createSubscription, startHub } from "./process-harness.js";
 
 const TOPIC = "public/default/faulty";
 const KEY = `default/persistent://${TOPIC}/workers`;
@@ -17,7 +18,7 @@ const ref: ScaledObjectRef = {
 };
 
 let sim: RunningSimulator;
-let hub: { proc: CliProcess; grpcPort: number; httpPort: number };
+let hub: { proc: Proc; grpcPort: number; httpPort: number };
 let keda: KedaEmulator;
 let metricName = "";
 

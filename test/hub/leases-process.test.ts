@@ -4,7 +4,9 @@ import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { KedaEmulator, type StreamWatch } from "../support/keda-emulator.js";
 import { eventually } from "../support/latch.js";
-import { createSubscription, metricValue, scrape, startHub, type CliProcess } from "./process-harness.js";
+import type { Proc } from "../../bench/lib/proc.js";
+import { sampleSum, scrape } from "../../bench/lib/scrape.js";
+import { createSubscription, startHub } from "./process-harness.js";
 import { freePort, isConnect, isGrant, kedaLoad, startSidecar, topicRequests } from "./sidecar-harness.js";
 
 const TOPIC = "public/default/shared";
@@ -22,9 +24,9 @@ const WINDOW_MS = 3000;
 
 let sim: RunningSimulator;
 let httpPort: number;
-let hub: { proc: CliProcess; grpcPort: number; httpPort: number };
+let hub: { proc: Proc; grpcPort: number; httpPort: number };
 let keda: KedaEmulator;
-const sidecars: CliProcess[] = [];
+const sidecars: Proc[] = [];
 const pushes = new Map<string, number>();
 const watches: StreamWatch[] = [];
 
@@ -34,9 +36,8 @@ const sidecar = async (name: string) => {
   sidecars.push(p);
   return p;
 };
-const holders = () => sidecars.filter((s) => s.running && s.lines.filter(isGrant).length > 0);
-const leases = async (holder: string) =>
-  metricValue(await scrape(hub.httpPort), `pps_leases{holder="${holder}"}`);
+const holders = () => sidecars.filter((s) => s.isRunning() && s.lines.filter(isGrant).length > 0);
+const leases = async (holder: string) => sampleSum(await scrape(hub.httpPort), "pps_leases", { holder });
 const totalPushes = () => [...pushes.values()].reduce((a, b) => a + b, 0);
 
 before(async () => {
@@ -71,7 +72,7 @@ void test(
     for (const name of ["sc-1", "sc-2", "sc-3"]) await sidecar(name);
     await eventually(async () => (await leases("sidecar")) === 1, 10_000, "a sidecar holds the key");
     assert.equal(holders().length, 1, "exactly one sidecar was granted the key");
-    assert.equal(metricValue(await scrape(hub.httpPort), "pps_sidecars_connected"), 3);
+    assert.equal(sampleSum(await scrape(hub.httpPort), "pps_sidecars_connected"), 3);
     const oneSo = await window(SOS.slice(0, 1));
     const tenSos = await window(SOS);
     t.diagnostic(
@@ -146,5 +147,5 @@ void test("hub restart: sidecars reconnect and the lease is granted again", { ti
     "the new hub serves the key",
   );
   await eventually(async () => (await leases("sidecar")) === 1, 20_000, "the lease is granted again");
-  assert.equal(metricValue(await scrape(hub.httpPort), "pps_sidecars_connected"), 2);
+  assert.equal(sampleSum(await scrape(hub.httpPort), "pps_sidecars_connected"), 2);
 });

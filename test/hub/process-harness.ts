@@ -1,93 +1,42 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import WebSocket from "ws";
-import { packageRoot } from "../../src/lib/package-root.js";
+import { startProc, type Proc } from "../../bench/lib/proc.js";
+import { CLI } from "../../bench/lib/programs.js";
+import { tsxRunner } from "../../bench/lib/runner.js";
 import type { RunningSimulator } from "../../src/sim/index.js";
 import { mustAdmin } from "../pulsar/sim-helpers.js";
 
-export type LogLine = Record<string, unknown>;
+/** Every log line is kept: the tests count grants and connects over a whole run. */
+const KEEP_ALL_LINES = Number.MAX_SAFE_INTEGER;
 
 /**
- * A program of the CLI run as a real process (`node --import tsx src/cli.ts ...`), its JSON log
- * lines collected. `waitForLog` resolves on the first matching line (past or future), so tests wait
- * for events, never for time.
+ * A program of the CLI run as a real process under tsx (bench/lib/proc.ts), every JSON log line
+ * kept; resolves on its ready line, so tests wait for events, never for time.
  */
-export class CliProcess {
-  readonly child: ChildProcess;
-  readonly lines: LogLine[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  private stderr = "";
-
-  constructor(
-    readonly name: string,
-    args: readonly string[],
-    env: NodeJS.ProcessEnv = {},
-  ) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: packageRoot(),
-      env: { ...process.env, POD_NAMESPACE: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
-    this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    createInterface({ input: this.child.stdout! }).on("line", (text) => {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { msg: text };
-      }
-      this.lines.push(line);
-      for (const w of [...this.waiters]) {
-        if (!w.match(line)) continue;
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    });
-  }
-
-  /** The first log line matching `match` (a msg text or a predicate), within `timeoutMs`. */
-  waitForLog(match: string | ((l: LogLine) => boolean), timeoutMs = 15_000): Promise<LogLine> {
-    const pred = typeof match === "string" ? (l: LogLine) => l["msg"] === match : match;
-    const seen = this.lines.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new Error(`${this.name}: no log line ${String(match)} in ${timeoutMs} ms; stderr: ${this.stderr}`),
-        );
-      }, timeoutMs);
-      const done = (l: LogLine) => {
-        clearTimeout(timer);
-        resolve(l);
-      };
-      this.waiters.push({ match: pred, resolve: done });
-      void this.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.name} exited with ${code}; stderr: ${this.stderr.slice(-2000)}`));
-      });
-    });
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
-    if (this.running) this.child.kill(signal);
-    return this.exited;
-  }
+export function startCli(
+  name: string,
+  args: readonly string[],
+  ready: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<Proc> {
+  return startProc(tsxRunner(), {
+    name,
+    file: CLI,
+    args,
+    env,
+    ready: (r) => r["msg"] === ready,
+    readyTimeoutMs: 15_000,
+    keepLines: KEEP_ALL_LINES,
+  });
 }
 
 /** A hub process on loopback; resolves once it logged "hub ready" (which carries its ports). */
 export async function startHub(
   sim: RunningSimulator,
   extra: readonly string[] = [],
-  env: NodeJS.ProcessEnv = {},
+  env: Readonly<Record<string, string>> = {},
   httpPort = 0,
-): Promise<{ proc: CliProcess; grpcPort: number; httpPort: number }> {
-  const proc = new CliProcess(
+): Promise<{ proc: Proc; grpcPort: number; httpPort: number }> {
+  const proc = await startCli(
     "hub",
     [
       "hub",
@@ -95,10 +44,14 @@ export async function startHub(
       ...["--namespaces", "apps", "--pulsar-admin-url", sim.adminUrl, "--shutdown-timeout-ms", "2000"],
       ...extra,
     ],
+    "hub ready",
     env,
   );
-  const ready = await proc.waitForLog("hub ready");
-  return { proc, grpcPort: ready["grpcPort"] as number, httpPort: ready["httpPort"] as number };
+  return {
+    proc,
+    grpcPort: proc.readyRecord["grpcPort"] as number,
+    httpPort: proc.readyRecord["httpPort"] as number,
+  };
 }
 
 /** Creates a subscription on the simulator (from the earliest message). */
@@ -124,15 +77,4 @@ export async function publishOverWebSocket(sim: RunningSimulator, topic: string,
   } finally {
     ws.close();
   }
-}
-
-/** `GET /metrics` of a hub, as text. */
-export async function scrape(httpPort: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-}
-
-/** The value of one series in Prometheus text (first match), or undefined. */
-export function metricValue(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }

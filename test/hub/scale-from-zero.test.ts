@@ -5,14 +5,9 @@ import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { KedaEmulator } from "../support/keda-emulator.js";
 import { eventually, Latch } from "../support/latch.js";
-import {
-  createSubscription,
-  metricValue,
-  publishOverWebSocket,
-  scrape,
-  startHub,
-  type CliProcess,
-} from "./process-harness.js";
+import type { Proc } from "../../bench/lib/proc.js";
+import { sampleSum, scrape } from "../../bench/lib/scrape.js";
+import { createSubscription, publishOverWebSocket, startHub } from "./process-harness.js";
 
 const TOPIC = "public/default/orders";
 const META = {
@@ -23,7 +18,7 @@ const META = {
 const ref = (name: string): ScaledObjectRef => ({ name, namespace: "apps", scalerMetadata: META });
 
 let sim: RunningSimulator;
-let hub: { proc: CliProcess; grpcPort: number; httpPort: number };
+let hub: { proc: Proc; grpcPort: number; httpPort: number };
 let keda: KedaEmulator;
 
 before(async () => {
@@ -97,10 +92,10 @@ void test(
     for (const n of names) assert.equal(pushes.get(n)?.length, 1, `${n}: still exactly one true`);
 
     const metrics = await scrape(hub.httpPort);
-    assert.equal(metricValue(metrics, "pps_keys_watched"), 1);
-    assert.equal(metricValue(metrics, 'pps_leases{holder="hub"}'), 1);
-    assert.ok((metricValue(metrics, 'pps_arrivals_total{watcher="hub"}') ?? 0) >= 3);
-    assert.equal(metricValue(metrics, "pps_sidecars_connected"), 0);
+    assert.equal(sampleSum(metrics, "pps_keys_watched"), 1);
+    assert.equal(sampleSum(metrics, "pps_leases", { holder: "hub" }), 1);
+    assert.ok(sampleSum(metrics, "pps_arrivals_total", { watcher: "hub" }) >= 3);
+    assert.equal(sampleSum(metrics, "pps_sidecars_connected"), 0);
     assert.match(metrics, /pps_pulsar_admin_requests_total\{cluster="default",path="stats"\} \d+/);
     assert.match(
       metrics,

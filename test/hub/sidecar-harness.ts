@@ -2,10 +2,11 @@ import { createServer } from "node:net";
 import type { RunningSimulator } from "../../src/sim/index.js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import type { KedaEmulator } from "../support/keda-emulator.js";
-import { CliProcess, type LogLine } from "./process-harness.js";
+import type { LogRecord, Proc } from "../../bench/lib/proc.js";
+import { startCli } from "./process-harness.js";
 
-export const isGrant = (l: LogLine): boolean => l["msg"] === "granted: watching";
-export const isConnect = (l: LogLine): boolean => l["msg"] === "connected to the hub";
+export const isGrant = (l: LogRecord): boolean => l["msg"] === "granted: watching";
+export const isConnect = (l: LogRecord): boolean => l["msg"] === "connected to the hub";
 
 /** A port that was free a moment ago (for a hub that must come back on the same port). */
 export function freePort(): Promise<number> {
@@ -27,8 +28,8 @@ export async function startSidecar(
   token: string,
   watch: string,
   extra: readonly string[] = [],
-): Promise<CliProcess> {
-  const proc = new CliProcess(
+): Promise<Proc> {
+  const proc = await startCli(
     name,
     [
       "sidecar",
@@ -37,10 +38,10 @@ export async function startSidecar(
       ...["--pulsar-admin-url", sim.adminUrl],
       ...extra,
     ],
+    "sidecar ready",
     { PPS_HUB_TOKEN: token },
   );
-  await proc.waitForLog("sidecar ready");
-  await proc.waitForLog(isConnect);
+  await proc.firstLine(isConnect, 15_000);
   return proc;
 }
 
