@@ -36,87 +36,97 @@ export function adminRequestRecorder(metrics: Metrics): (o: AdminRequestOutcome)
   };
 }
 
-/** What the hub's scrape-time metrics are computed from. */
-export interface HubMetricsSnapshot {
-  readonly keys: readonly KeyReport[];
-  readonly holders: HolderCounts;
-  readonly leases: CoordinatorStats;
-  /** Undefined when the sidecar gateway is off. */
-  readonly gateway: GatewayStats | undefined;
-}
-
-type Row = readonly [labels: Record<string, string>, value: number];
-
-function esc(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
-
-function family(name: string, type: "gauge" | "counter", help: string, rows: readonly Row[]): string[] {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value] of rows) {
-    const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`);
-    lines.push(`${name}${l.length > 0 ? `{${l.join(",")}}` : ""} ${value}`);
-  }
-  return lines;
+/** Where the hub's scrape-time metrics read from: the components that hold the state. */
+export interface HubMetricsSources {
+  readonly keys: () => readonly KeyReport[];
+  readonly holders: () => HolderCounts;
+  readonly leases: () => CoordinatorStats;
+  /** Undefined while the sidecar gateway is off. */
+  readonly gateway: () => GatewayStats | undefined;
 }
 
 /**
- * Prometheus text of the state the hub holds in its components (keys, leases, sessions): computed
- * at scrape time from snapshots, so a key that went away leaves no stale series behind.
+ * Registers the metrics of the state the hub holds in its components (keys, leases, sessions):
+ * computed at scrape time, so a key that went away leaves no stale series behind.
  */
-export function renderHubMetrics(s: HubMetricsSnapshot): string {
-  const g = s.gateway;
-  const ages: Row[] = s.keys
-    .filter((k) => k.observationAgeMs !== undefined)
-    .map((k) => [
-      { cluster: k.key.cluster, topic: k.key.topic, subscription: k.key.subscription },
-      (k.observationAgeMs ?? 0) / 1000,
-    ]);
-  const rejections: Row[] = g
-    ? [
-        ...Object.entries(g.upgradesRejected).map(([reason, n]): Row => [{ stage: "upgrade", reason }, n]),
-        ...Object.entries(g.rejected).map(([reason, n]): Row => [{ stage: "session", reason }, n]),
-      ]
-    : [];
-  const lines = [
-    ...family("pps_keys_watched", "gauge", "subscriptions (cluster, topic, subscription) in use", [
-      [{}, s.keys.length],
-    ]),
-    ...family(
-      "pps_leases",
-      "gauge",
-      "subscriptions in use by who watches them (none: a sidecar's first grant awaits its first observation)",
-      Object.entries(s.holders).map(([holder, n]): Row => [{ holder }, n]),
-    ),
-    ...family(
-      "pps_observation_age_seconds",
-      "gauge",
-      "age of the newest stats observation of each subscription in use, on the hub's clock",
-      ages,
-    ),
-    ...family("pps_arrivals_total", "counter", "message arrival events received, by watcher kind", [
-      [{ watcher: "hub" }, s.leases.arrivals.hub],
-      [{ watcher: "sidecar" }, s.leases.arrivals.sidecar],
-    ]),
-    ...family("pps_lease_decisions_total", "counter", "lease decisions carried out, by kind", [
-      [{ decision: "grant" }, s.leases.grants],
-      [{ decision: "revoke" }, s.leases.revokes],
-      [{ decision: "hub_start" }, s.leases.hubStarts],
-      [{ decision: "hub_stop" }, s.leases.hubStops],
-    ]),
-    ...family(
-      "pps_sidecar_reports_dropped_total",
-      "counter",
-      "sidecar reports dropped because the sidecar neither holds the subscription nor is taking it over",
-      [[{}, s.leases.reportsDropped]],
-    ),
-    ...family("pps_sidecars_connected", "gauge", "sidecar sessions open", [[{}, g?.sessionsOpen ?? 0]]),
-    ...family(
-      "pps_gateway_rejections_total",
-      "counter",
-      "sidecar connections refused at upgrade, or sessions ended by the hub, by reason",
-      rejections,
-    ),
-  ];
-  return `${lines.join("\n")}\n`;
+export function registerHubMetrics(metrics: Metrics, src: HubMetricsSources): void {
+  metrics.collected(
+    "pps_keys_watched",
+    "subscriptions (cluster, topic, subscription) in use",
+    "gauge",
+    [],
+    () => [[{}, src.keys().length]],
+  );
+  metrics.collected(
+    "pps_leases",
+    "subscriptions in use by who watches them (none: a sidecar's first grant awaits its first observation)",
+    "gauge",
+    ["holder"],
+    () => Object.entries(src.holders()).map(([holder, n]) => [{ holder }, n] as const),
+  );
+  metrics.collected(
+    "pps_observation_age_seconds",
+    "age of the newest stats observation of each subscription in use, on the hub's clock",
+    "gauge",
+    ["cluster", "topic", "subscription"],
+    function* () {
+      for (const { key, observationAgeMs } of src.keys()) {
+        if (observationAgeMs === undefined) continue;
+        yield [
+          { cluster: key.cluster, topic: key.topic, subscription: key.subscription },
+          observationAgeMs / 1000,
+        ];
+      }
+    },
+  );
+  metrics.collected(
+    "pps_arrivals_total",
+    "message arrival events received, by watcher kind",
+    "counter",
+    ["watcher"],
+    () => {
+      const { arrivals } = src.leases();
+      return [
+        [{ watcher: "hub" }, arrivals.hub],
+        [{ watcher: "sidecar" }, arrivals.sidecar],
+      ];
+    },
+  );
+  metrics.collected(
+    "pps_lease_decisions_total",
+    "lease decisions carried out, by kind",
+    "counter",
+    ["decision"],
+    () => {
+      const l = src.leases();
+      return [
+        [{ decision: "grant" }, l.grants],
+        [{ decision: "revoke" }, l.revokes],
+        [{ decision: "hub_start" }, l.hubStarts],
+        [{ decision: "hub_stop" }, l.hubStops],
+      ];
+    },
+  );
+  metrics.collected(
+    "pps_sidecar_reports_dropped_total",
+    "sidecar reports dropped because the sidecar neither holds the subscription nor is taking it over",
+    "counter",
+    [],
+    () => [[{}, src.leases().reportsDropped]],
+  );
+  metrics.collected("pps_sidecars_connected", "sidecar sessions open", "gauge", [], () => [
+    [{}, src.gateway()?.sessionsOpen ?? 0],
+  ]);
+  metrics.collected(
+    "pps_gateway_rejections_total",
+    "sidecar connections refused at upgrade, or sessions ended by the hub, by reason",
+    "counter",
+    ["stage", "reason"],
+    function* () {
+      const g = src.gateway();
+      if (!g) return;
+      for (const [reason, n] of Object.entries(g.upgradesRejected)) yield [{ stage: "upgrade", reason }, n];
+      for (const [reason, n] of Object.entries(g.rejected)) yield [{ stage: "session", reason }, n];
+    },
+  );
 }

@@ -80,7 +80,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       port: cfg.httpPort,
       ready: () => health.ready(),
       live: () => true,
-      metrics: () => metrics.render() + state.metricsText(),
+      metrics: () => metrics.render(),
       logger: logger.child({ component: "http" }),
     });
   } catch (err) {

@@ -11,7 +11,7 @@ import { LocalWatchDriver, type ClusterPorts } from "../watch/local-driver.js";
 import type { WatchTimings } from "../watch/timings.js";
 import { sidecarTokenSource, type HubEngineConfig } from "./engine-schema.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
-import { adminRequestRecorder, renderHubMetrics } from "./hub-metrics.js";
+import { adminRequestRecorder, registerHubMetrics } from "./hub-metrics.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
 
 export interface HubStateDeps {
@@ -33,8 +33,6 @@ export interface HubState {
   attachGateway(server: Server): void;
   /** Whether sidecars can connect. */
   readonly gatewayOn: boolean;
-  /** Prometheus text of keys, leases and sidecar sessions (computed at scrape time). */
-  metricsText(): string;
   /** Shutdown: ends every sidecar session with 1001 without handing their keys to hub watchers. */
   closeGateway(): Promise<void>;
   /** Shutdown: stops every watcher, then closes Pulsar access. Idempotent. */
@@ -95,6 +93,12 @@ export function createHubState(deps: HubStateDeps): HubState {
   engine.start();
   let gateway: SidecarGateway | undefined;
   let closing: Promise<void> | undefined;
+  registerHubMetrics(deps.metrics, {
+    keys: () => engine.keys(),
+    holders: () => coordinator.holders(),
+    leases: () => coordinator.stats(),
+    gateway: () => gateway?.stats(),
+  });
 
   return {
     reader: engine,
@@ -119,13 +123,6 @@ export function createHubState(deps: HubStateDeps): HubState {
       });
       log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
     },
-    metricsText: () =>
-      renderHubMetrics({
-        keys: engine.keys(),
-        holders: coordinator.holders(),
-        leases: coordinator.stats(),
-        gateway: gateway?.stats(),
-      }),
     async closeGateway() {
       coordinator.drain();
       await gateway?.close();

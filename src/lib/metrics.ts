@@ -18,6 +18,9 @@ export interface Histogram<L extends string> {
   observe(labels: Labels<L>, value: number): void;
 }
 
+/** One sample of a collected family: its labels and value. */
+export type Sample<L extends string> = readonly [labels: Labels<L>, value: number];
+
 export interface Metrics {
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L>;
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L>;
@@ -27,6 +30,17 @@ export interface Metrics {
     labelNames: readonly L[],
     buckets?: readonly number[],
   ): Histogram<L>;
+  /**
+   * A gauge or counter whose samples `collect` computes at each render, from state another
+   * component holds (so a series whose subject went away is simply not rendered again).
+   */
+  collected<L extends string>(
+    name: string,
+    help: string,
+    type: "gauge" | "counter",
+    labelNames: readonly L[],
+    collect: () => Iterable<Sample<L>>,
+  ): void;
   /** Prometheus text format of everything registered. */
   render(): string;
 }
@@ -152,6 +166,26 @@ export function createMetrics(): Metrics {
         },
       };
     },
+    collected<L extends string>(
+      name: string,
+      help: string,
+      type: "gauge" | "counter",
+      labelNames: readonly L[],
+      collect: () => Iterable<Sample<L>>,
+    ): void {
+      register(name, {
+        render: () => [
+          ...header(name, help, type),
+          ...[...collect()].map(
+            ([labels, value]) =>
+              `${name}${labelText(
+                labelNames,
+                labelNames.map((n) => labels[n]),
+              )} ${num(value)}`,
+          ),
+        ],
+      });
+    },
     render(): string {
       const lines: string[] = [];
       for (const f of families.values()) lines.push(...f.render());
@@ -167,5 +201,6 @@ export const noopMetrics: Metrics = Object.freeze({
   counter: () => NOOP,
   gauge: () => NOOP,
   histogram: () => NOOP,
+  collected: () => {},
   render: () => "",
 });

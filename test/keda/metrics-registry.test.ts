@@ -52,3 +52,39 @@ void test("metrics: the no-op twin records nothing", () => {
   noopMetrics.histogram("a", "b", []).observe({}, 1);
   assert.equal(noopMetrics.render(), "");
 });
+
+void test("metrics: collected families are computed at each render, labels escaped, in registration order", () => {
+  const m = createMetrics();
+  const held = new Map<string, number>([["a", 1]]);
+  m.counter("t_first_total", "registered first", []).inc({});
+  m.collected("t_held", "held elsewhere", "gauge", ["name"], () =>
+    [...held].map(([name, v]) => [{ name }, v] as const),
+  );
+  m.collected("t_seen_total", "a counter", "counter", [], () => [[{}, held.size]]);
+  assert.equal(
+    m.render(),
+    [
+      "# HELP t_first_total registered first",
+      "# TYPE t_first_total counter",
+      "t_first_total 1",
+      "# HELP t_held held elsewhere",
+      "# TYPE t_held gauge",
+      't_held{name="a"} 1',
+      "# HELP t_seen_total a counter",
+      "# TYPE t_seen_total counter",
+      "t_seen_total 1",
+      "",
+    ].join("\n"),
+  );
+  held.delete("a");
+  held.set('q"\\', 2);
+  const again = m.render();
+  assert.doesNotMatch(again, /t_held\{name="a"\}/, "a series whose subject went away is gone");
+  assert.match(again, /t_held\{name="q\\"\\\\"\} 2\n/);
+  assert.match(again, /t_seen_total 1\n/);
+  assert.throws(() => m.collected("t_held", "again", "gauge", [], () => []), /registered twice/);
+  noopMetrics.collected("t_x", "nothing", "gauge", [], () =>
+    assert.fail("the no-op registry never collects"),
+  );
+  assert.equal(noopMetrics.render(), "");
+});
