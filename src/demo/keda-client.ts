@@ -22,6 +22,16 @@ export interface StreamHandlers {
   onEnd?(code: string, details: string, reopenInMs: number): void;
 }
 
+/**
+ * The backlog in a GetMetrics answer: the float field, or the int one from a scaler that sets
+ * only that. Undefined when the answer holds no value: the demo shows that, it never reads it as 0.
+ */
+export function backlogOf(res: GetMetricsResponse): number | undefined {
+  const v = res.metricValues[0];
+  if (!v) return undefined;
+  return v.metricValueFloat > 0 ? v.metricValueFloat : v.metricValue;
+}
+
 type Unary<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void;
 type ServerStream = (req: ScaledObjectRef) => grpc.ClientReadableStream<IsActiveResponse>;
 
@@ -53,18 +63,20 @@ export class KedaClient {
     });
   }
 
-  /** One polling tick, in KEDA's order; the HPA metric name `s0-<name>` is stripped as KEDA does. */
+  /** One polling tick, in KEDA's order: GetMetricSpec, GetMetrics for the spec's name, IsActive. */
   async poll(ref: ScaledObjectRef): Promise<PollResult> {
     try {
       const spec = await this.unary<ScaledObjectRef, GetMetricSpecResponse>("GetMetricSpec", ref);
-      const metricName = `s0-${spec.metricSpecs[0]?.metricName ?? ""}`.replace(/^s\d+-/, "");
+      const metricName = spec.metricSpecs[0]?.metricName ?? "";
       const metrics = await this.unary<object, GetMetricsResponse>("GetMetrics", {
         scaledObjectRef: ref,
         metricName,
       });
+      const backlog = backlogOf(metrics);
+      if (backlog === undefined) {
+        return { ok: false, code: "NO_VALUE", message: `GetMetrics answered no value for ${metricName}` };
+      }
       const active = await this.unary<ScaledObjectRef, IsActiveResponse>("IsActive", ref);
-      const v = metrics.metricValues[0];
-      const backlog = v ? (v.metricValueFloat > 0 ? v.metricValueFloat : v.metricValue) : 0;
       return { ok: true, backlog, active: active.result, metricName };
     } catch (err) {
       const e = err as Partial<grpc.ServiceError>;
