@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
 import { packageRoot } from "../lib/package-root.js";
 
-/** Options shared by the server, the tests and the KEDA emulator (see messages.ts). */
+/** Options shared by the server, the tests and the KEDA emulator (the generated types in generated/ are made with the same flags: scripts/proto-types.mjs). */
 export const PROTO_LOADER_OPTIONS = Object.freeze({
   keepCase: true,
   longs: Number,

@@ -3,6 +3,7 @@ import type { Logger } from "../lib/logger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { NamespaceNotServedError, UnknownMetricError } from "./errors.js";
 import type {
+  ExternalScalerHandlers,
   GetMetricSpecResponse,
   GetMetricsRequest,
   GetMetricsResponse,
@@ -32,8 +33,8 @@ export interface KedaServiceOptions {
 }
 
 export interface KedaService {
-  /** Handlers for `externalscaler.ExternalScaler` (server.addService). */
-  readonly implementation: grpc.UntypedServiceImplementation;
+  /** Handlers for `externalscaler.ExternalScaler` (server.addService), typed by the generated proto types. */
+  readonly implementation: ExternalScalerHandlers;
   /** Ends every open stream with status OK (shutdown); returns how many. */
   endStreams(): number;
   readonly openStreams: number;
@@ -139,7 +140,7 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
     };
   }
 
-  const implementation: grpc.UntypedServiceImplementation = {
+  const implementation: ExternalScalerHandlers = {
     GetMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>(
       "GetMetricSpec",
       (req) => req,
