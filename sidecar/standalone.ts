@@ -39,15 +39,16 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
     clock,
     timings: s.timings,
     logger: logger.child({ component: "engine" }),
-    driver: (sink) =>
-      new LocalWatchDriver({
-        cluster: (name) => pulsar.get(name),
-        clock,
-        sink,
-        timings: s.timings,
-        onSinkError: (err) => log.warn({ err }, "watcher report failed"),
-      }),
   });
+  engine.attach(
+    new LocalWatchDriver({
+      cluster: (name) => pulsar.get(name),
+      clock,
+      sink: engine.ingest,
+      timings: s.timings,
+      onSinkError: (err) => log.warn({ err }, "watcher report failed"),
+    }),
+  );
   engine.start();
   const health = new Health({
     state: engine,

@@ -1,7 +1,6 @@
 import { field, int, str, type ConfigOf } from "../lib/config.js";
-import { REGISTRY_DEFAULTS } from "../state/registry.js";
+import { KEY_TABLE_DEFAULTS } from "../state/key-table-types.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
-import { DEFAULT_FIRST_READ_WAIT_MS } from "../watch/engine.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
 import { tokenFromFile } from "./bearer.js";
 
@@ -55,28 +54,28 @@ export const hubEngineSchema = {
     env: "PPS_FIRST_READ_WAIT_MS",
     doc: "how long the first read of a new subscription waits for its first observation",
     parser: MS,
-    default: DEFAULT_FIRST_READ_WAIT_MS,
+    default: KEY_TABLE_DEFAULTS.firstReadWaitMs,
   }),
   keyIdleTtlMs: field({
     flag: "key-idle-ttl-ms",
     env: "PPS_KEY_IDLE_TTL_MS",
     doc: "a subscription no ScaledObject asked about for this long stops being watched",
     parser: int(1, 86_400_000),
-    default: REGISTRY_DEFAULTS.keyIdleTtlMs,
+    default: KEY_TABLE_DEFAULTS.keyIdleTtlMs,
   }),
   maxKeys: field({
     flag: "max-keys",
     env: "PPS_MAX_KEYS",
     doc: "most subscriptions watched at once (more: RESOURCE_EXHAUSTED)",
     parser: int(1, 1_000_000),
-    default: REGISTRY_DEFAULTS.maxKeys,
+    default: KEY_TABLE_DEFAULTS.maxKeys,
   }),
   maxScaledObjects: field({
     flag: "max-scaled-objects",
     env: "PPS_MAX_SCALED_OBJECTS",
     doc: "most ScaledObjects served at once (more: RESOURCE_EXHAUSTED)",
     parser: int(1, 1_000_000),
-    default: REGISTRY_DEFAULTS.maxScaledObjects,
+    default: KEY_TABLE_DEFAULTS.maxScaledObjects,
   }),
   ...watchTimingsSchema,
 };

@@ -13,7 +13,7 @@ import { timingsFromConfig } from "../watch/timings-schema.js";
 import { signalled } from "../lib/signals.js";
 import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
 import { startHubHttp } from "./http.js";
-import { createHubState } from "./state-factory.js";
+import { createHubState } from "./hub-state.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";
 const DESCRIPTION =

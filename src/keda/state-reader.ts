@@ -2,7 +2,7 @@ import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
 
 /**
  * What the KEDA service reads. Handlers only read this: no Pulsar I/O on KEDA's request path.
- * Implemented by the hub (registry + state + watchers), by the standalone sidecar, and by a
+ * Implemented by WatchEngine (the hub and the standalone sidecar) and by a
  * hand-written fake in tests.
  *
  * Errors: NoFreshDataError -> UNAVAILABLE, CapacityError -> RESOURCE_EXHAUSTED (src/state/errors.ts).
@@ -19,7 +19,7 @@ export interface StateReader {
   /**
    * Calls `onActive` once at once if the key is active now under the trigger's rule, then once on
    * each inactive-to-active (or unknown-to-active) edge. Records interest like metricValue.
-   * Returns the unsubscribe function. Throws CapacityError when the registry is full.
+   * Returns the unsubscribe function. Throws CapacityError when the key table is full.
    */
   watchActivation(so: ScaledObjectId, trigger: TriggerSpec, onActive: () => void): () => void;
   /**

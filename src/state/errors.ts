@@ -1,7 +1,41 @@
 import { ScalerError } from "../lib/errors.js";
+import { keyId, type WatchKey } from "./key.js";
+import type { KeyState } from "./key-state.js";
 
 /** No observation within the staleness bound (or none yet): KEDA gets UNAVAILABLE, never a 0. */
 export class NoFreshDataError extends ScalerError {}
 
-/** The registry is full (keys or ScaledObjects): KEDA gets RESOURCE_EXHAUSTED. */
+/** The key table is full (keys or ScaledObjects): KEDA gets RESOURCE_EXHAUSTED. */
 export class CapacityError extends ScalerError {}
+
+/** The NoFreshDataError for a key: says why (not watched, none yet, or how old) and the last error. */
+export function noFreshData<H, A extends string>(
+  key: WatchKey,
+  state: KeyState<H, A> | undefined,
+  now: number,
+): NoFreshDataError {
+  const id = keyId(key);
+  if (!state) return new NoFreshDataError(`no data for ${id}: the key is not watched`);
+  const age = state.observationAge(now);
+  const why =
+    age === undefined
+      ? `no stats observed yet for ${id}`
+      : `no fresh stats for ${id}: newest observation is ${age} ms old (staleness bound ${state.stalenessMs} ms)`;
+  const err = state.lastError;
+  const last = err
+    ? `; last error ${now - err.at} ms ago: ${err.name}: ${err.message}`
+    : "; no error recorded";
+  return new NoFreshDataError(why + last);
+}
+
+export function tooManyKeys(id: string, count: number, maxKeys: number): CapacityError {
+  return new CapacityError(
+    `cannot watch ${id}: ${count} keys are watched, the maximum is ${maxKeys} (maxKeys)`,
+  );
+}
+
+export function tooManyScaledObjects(id: string, count: number, max: number): CapacityError {
+  return new CapacityError(
+    `cannot serve ScaledObject ${id}: ${count} ScaledObjects are known, the maximum is ${max} (maxScaledObjects)`,
+  );
+}

@@ -19,3 +19,9 @@ export interface ActivationRule {
   readonly metric: MetricKind;
   readonly threshold: number;
 }
+
+/** A ScaledObject as KEDA names it (structurally the same as keda's ScaledObjectId). */
+export interface ScaledObjectName {
+  readonly namespace: string;
+  readonly name: string;
+}

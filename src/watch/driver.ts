@@ -10,9 +10,9 @@ export interface WatchHint {
 }
 
 /**
- * Starts and stops the watching of keys for the engine. LocalWatchDriver runs a Watcher per key in
- * this process; the hub plugs in a lease-aware driver (sidecar or hub watches). Both must be
- * idempotent per key.
+ * Starts and stops the watching of keys for the engine (given by `engine.attach`, and reporting
+ * into `engine.ingest`). LocalWatchDriver runs a Watcher per key in this process; the hub plugs in
+ * the lease coordinator (sidecar or hub watches). Both must be idempotent per key.
  */
 export interface WatchDriver {
   start(key: WatchKey, hint: WatchHint): void;

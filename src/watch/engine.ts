@@ -2,13 +2,12 @@ import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { ArrivalStatus } from "../pulsar/ports.js";
 import type { TopicName } from "../pulsar/topic-name.js";
-import { keyId, type ActivationRule, type WatchKey } from "../state/key.js";
-import { ruleId, type LastError } from "../state/key-state.js";
-import type { Observation } from "../state/observation.js";
-import { Registry, type RegistryOptions, type ScaledObjectName } from "../state/registry.js";
-import { StateStore, type ActivationEdge } from "../state/store.js";
+import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "../state/key.js";
+import type { KeyEffect } from "../state/key-effects.js";
+import { ruleId, type KeyReport as KeyStateReport } from "../state/key-state.js";
+import { KeyTable } from "../state/key-table.js";
+import type { KeyTableOptions } from "../state/key-table-types.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
-import { FirstReadWaiters } from "./first-read.js";
 import type { WatchSink } from "./sink.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "./timings.js";
 
@@ -20,98 +19,90 @@ export interface TriggerLike {
   readonly isPartitionedTopic: boolean | undefined;
 }
 
-export interface WatchEngineOptions {
+/** The key table's bounds and waits (KeyTableOptions; stalenessMs defaults to 3 x slowPollMs). */
+export interface WatchEngineOptions extends KeyTableOptions {
   readonly clock: Clock;
-  /** Builds the driver that watches keys; it reports into the sink it is given (`engine.ingest`). */
-  readonly driver: (sink: WatchSink) => WatchDriver;
-  /** Used for the default staleness bound (3 x slowPollMs). */
+  /** Used for the default staleness bound (3 x slowPollMs, 90 s). */
   readonly timings?: WatchTimings;
-  /** Staleness bound of every key (ms). Default 3 x timings.slowPollMs (90 s). */
-  readonly stalenessMs?: number;
-  /** How long the first read of a new key waits for its first observation. Default 2000. */
-  readonly firstReadWaitMs?: number;
-  readonly registry?: RegistryOptions;
   /** Interval of the idle-key sweep started by `start()`. Default 30 s. */
   readonly sweepIntervalMs?: number;
   /** Reports onActive callbacks that throw. */
   readonly logger?: Logger;
 }
 
-export const DEFAULT_FIRST_READ_WAIT_MS = 2_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
 
 /** One key as seen by /metrics and the demo. */
-export interface KeyReport {
-  readonly id: string;
-  readonly key: WatchKey;
-  readonly observation: Observation | undefined;
-  readonly observationAgeMs: number | undefined;
-  readonly fresh: boolean;
-  readonly lastArrivalAt: number | undefined;
-  readonly lastError: LastError | undefined;
-  readonly arrivals: ArrivalStatus["kind"] | undefined;
-  readonly rules: readonly { rule: ActivationRule; refs: number; active: boolean | undefined }[];
-  readonly scaledObjects: number;
-  readonly streams: number;
+export type KeyReport = KeyStateReport<ArrivalStatus["kind"]>;
+
+/** A reader waiting for a key's first observation: how to wake it, and its deadline timer. */
+interface Reader {
+  readonly resolve: () => void;
+  readonly timer: TimerHandle;
 }
 
 /**
- * The state behind the KEDA service: registry (which keys are in use) + store (what is known of
- * them) + a driver (who watches them). Implements keda's StateReader structurally. Reads never touch
+ * The state behind the KEDA service, and the one place that carries out what the pure key table
+ * (`src/state/key-table.ts`) decides: it starts and stops watchers through the attached driver,
+ * calls the streams' callbacks on activation edges, wakes waiting readers, and runs the timers
+ * (idle sweep, first-read deadlines). Implements keda's StateReader structurally. Reads never touch
  * Pulsar: they record interest, then read memory.
+ *
+ * Construction is two steps because the driver reports into the engine: build the engine, build
+ * the driver over `engine.ingest`, then `attach` it.
  */
 export class WatchEngine {
   /** Where watchers (local, or sidecars via the hub) report. */
   readonly ingest: WatchSink;
   private readonly clock: Clock;
-  private readonly store: StateStore;
-  private readonly registry: Registry<WatchHint>;
-  private readonly driver: WatchDriver;
-  private readonly waiters: FirstReadWaiters;
-  private readonly firstReadWaitMs: number;
+  private readonly table: KeyTable<WatchHint, ArrivalStatus["kind"]>;
   private readonly sweepIntervalMs: number;
-  private readonly addedAt = new Map<string, number>();
-  private readonly arrivalKinds = new Map<string, ArrivalStatus["kind"]>();
-  private readonly listeners = new Map<string, Map<string, Set<() => void>>>();
+  /** Stream callbacks by `listenerId(key, rule)`. */
+  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Waiting readers by the table's token. */
+  private readonly readers = new Map<number, Reader>();
+  private driver: WatchDriver | undefined;
   private sweepTimer: TimerHandle | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: WatchEngineOptions) {
     this.clock = opts.clock;
     const timings = opts.timings ?? DEFAULT_WATCH_TIMINGS;
-    this.store = new StateStore({ stalenessMs: opts.stalenessMs ?? 3 * timings.slowPollMs });
-    this.registry = new Registry<WatchHint>(opts.registry);
-    this.waiters = new FirstReadWaiters(opts.clock);
-    this.firstReadWaitMs = opts.firstReadWaitMs ?? DEFAULT_FIRST_READ_WAIT_MS;
+    this.table = new KeyTable({
+      keyIdleTtlMs: opts.keyIdleTtlMs,
+      maxKeys: opts.maxKeys,
+      maxScaledObjects: opts.maxScaledObjects,
+      stalenessMs: opts.stalenessMs ?? 3 * timings.slowPollMs,
+      firstReadWaitMs: opts.firstReadWaitMs,
+    });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.ingest = {
-      observation: (key, obs) => void this.store.applyObservation(key, obs),
-      arrival: (key, e) => void this.store.applyArrival(key, e.receivedAt),
-      error: (key, err) => void this.store.applyError(key, err, this.clock.now()),
-      arrivalsStatus: (key, s) => {
-        if (this.store.has(key)) this.arrivalKinds.set(keyId(key), s.kind);
-      },
+      observation: (key, obs) => this.apply(this.table.observation(key, obs)),
+      arrival: (key, e) => this.apply(this.table.arrival(key, e.receivedAt)),
+      error: (key, err) => this.apply(this.table.error(key, err, this.clock.now())),
+      arrivalsStatus: (key, s) => this.apply(this.table.arrivalsStatus(key, s.kind)),
     };
-    this.store.on("edge", (edge) => this.dispatch(edge));
-    this.store.on("firstObservation", (key) => this.waiters.release(keyId(key)));
-    this.registry.on("keyAdded", (key, hint) => this.keyAdded(key, hint));
-    this.registry.on("keyRemoved", (key) => this.keyRemoved(key));
-    this.driver = opts.driver(this.ingest);
+  }
+
+  /** Gives the engine the driver that watches its keys (once, before the first read). */
+  attach(driver: WatchDriver): void {
+    if (this.driver) throw new Error("the watch engine has a driver already");
+    this.driver = driver;
   }
 
   async metricValue(so: ScaledObjectName, trigger: TriggerLike): Promise<number> {
     this.touch(so, trigger);
     await this.firstRead(trigger.key);
-    return this.store.read(trigger.key, trigger.activation, this.clock.now()).value;
+    return this.table.read(trigger.key, trigger.activation, this.clock.now()).value;
   }
 
   /** Active when a message arrived after the newest observation, else from a fresh observation. */
   async isActive(so: ScaledObjectName, trigger: TriggerLike): Promise<boolean> {
     this.touch(so, trigger);
-    if (this.store.arrivalPending(trigger.key)) return true;
+    if (this.table.arrivalPending(trigger.key)) return true;
     await this.firstRead(trigger.key);
-    if (this.store.arrivalPending(trigger.key)) return true;
-    return this.store.read(trigger.key, trigger.activation, this.clock.now()).active;
+    if (this.table.arrivalPending(trigger.key)) return true;
+    return this.table.read(trigger.key, trigger.activation, this.clock.now()).active;
   }
 
   /**
@@ -121,36 +112,23 @@ export class WatchEngine {
   watchActivation(so: ScaledObjectName, trigger: TriggerLike, onActive: () => void): () => void {
     const { key, activation: rule } = trigger;
     this.touch(so, trigger);
-    const kid = keyId(key);
-    const rid = ruleId(rule);
-    this.registry.pin(key);
-    this.store.subscribe(key, rule);
-    let byRule = this.listeners.get(kid);
-    if (!byRule) {
-      byRule = new Map<string, Set<() => void>>();
-      this.listeners.set(kid, byRule);
-    }
-    let set = byRule.get(rid);
-    if (!set) {
-      set = new Set<() => void>();
-      byRule.set(rid, set);
-    }
+    this.apply(this.table.openStream(key, rule));
+    const id = listenerId(key, rule);
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
     const cb = () => onActive();
     set.add(cb);
-    if (this.store.activation(key, rule) === true) this.call(cb, kid);
+    if (this.table.activation(key, rule) === true) this.call(cb, key);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       set.delete(cb);
-      if (set.size === 0) byRule.delete(rid);
-      if (byRule.size === 0 && this.listeners.get(kid) === byRule) this.listeners.delete(kid);
-      this.store.unsubscribe(key, rule);
-      this.registry.unpin(key, this.clock.now());
+      if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id);
+      this.apply(this.table.closeStream(key, rule, this.clock.now()));
     };
   }
 
-  /** Every key in use has a fresh observation (true when there are none). */
   /**
    * Readiness follows data freshness: ready with no keys, or while at least one key has a fresh
    * observation. When every key is stale this replica has lost Pulsar and KEDA should be routed to
@@ -159,13 +137,15 @@ export class WatchEngine {
    */
   ready(): boolean {
     const now = this.clock.now();
-    const keys = this.registry.keys();
-    return keys.length === 0 || keys.some((k) => this.store.hasFreshData(k, now));
+    const keys = this.table.keys();
+    return keys.length === 0 || keys.some((k) => this.table.hasFreshData(k, now));
   }
 
-  /** Drops keys nobody asked about for keyIdleTtlMs (their watching stops). */
+  /** Drops keys nobody asked about for keyIdleTtlMs (their watching stops); returns them. */
   sweep(): WatchKey[] {
-    return this.registry.sweep(this.clock.now());
+    const effects = this.table.sweep(this.clock.now());
+    this.apply(effects);
+    return effects.flatMap((e) => (e.kind === "stopWatch" ? [e.key] : []));
   }
 
   /** Starts the periodic sweep (idempotent). */
@@ -183,83 +163,87 @@ export class WatchEngine {
     if (this.closing) return this.closing;
     if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
-    this.waiters.releaseAll();
-    const keys = this.registry.keys();
+    this.apply(this.table.wakeAllReaders());
+    const keys = this.table.keys();
+    const driver = this.driver;
     this.closing = (async () => {
-      if (this.driver.close) await this.driver.close();
-      else for (const k of keys) this.driver.stop(k);
+      if (driver?.close) await driver.close();
+      else for (const k of keys) driver?.stop(k);
     })();
     return this.closing;
   }
 
   /** Read-only view of every key in use. */
   keys(): KeyReport[] {
-    return this.registry.keys().map((k) => this.report(k));
+    const now = this.clock.now();
+    return this.table.keys().flatMap((k) => this.table.report(k, now) ?? []);
   }
 
   /** Read-only view of one key, or undefined when it is not in use. */
   keyReport(key: WatchKey): KeyReport | undefined {
-    return this.registry.has(key) ? this.report(key) : undefined;
-  }
-
-  private report(key: WatchKey): KeyReport {
-    const id = keyId(key);
-    const now = this.clock.now();
-    const s = this.store.get(key);
-    return {
-      id,
-      key,
-      observation: s?.observation,
-      observationAgeMs: s?.observationAge(now),
-      fresh: s?.hasFreshData(now) ?? false,
-      lastArrivalAt: s?.lastArrivalAt,
-      lastError: s?.lastError,
-      arrivals: this.arrivalKinds.get(id),
-      rules: this.store.subscribedRules(key),
-      scaledObjects: this.registry.usersOf(key).length,
-      streams: this.registry.pinsOf(key),
-    };
+    return this.table.report(key, this.clock.now());
   }
 
   private touch(so: ScaledObjectName, trigger: TriggerLike): void {
+    if (!this.driver) throw new Error("the watch engine has no driver: attach() one before reading");
     const hint: WatchHint = { partitioned: trigger.isPartitionedTopic, topic: trigger.topic };
-    this.registry.touch(so, trigger.key, trigger.activation, this.clock.now(), hint);
+    this.apply(this.table.touch(so, trigger.key, trigger.activation, hint, this.clock.now()));
   }
 
-  /** Waits for the key's first observation, until firstReadWaitMs after the key was added. */
+  /** Waits for the key's first observation while the table says to (until its first-read deadline). */
   private async firstRead(key: WatchKey): Promise<void> {
-    if (this.store.hasObservation(key) || this.closing) return;
-    const id = keyId(key);
-    const now = this.clock.now();
-    await this.waiters.wait(id, (this.addedAt.get(id) ?? now) + this.firstReadWaitMs - now);
+    if (this.closing) return;
+    const wait = this.table.waitForFirstObservation(key, this.clock.now());
+    if (!wait) return;
+    // A timer can fire a little before the clock reads its due time (Node's timers and Date.now()
+    // are different clocks): when it fires, the deadline has passed.
+    const expire = () => this.apply(this.table.expireFirstReads(Math.max(this.clock.now(), wait.deadline)));
+    await new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(expire, wait.deadline - this.clock.now());
+      this.readers.set(wait.reader, { resolve, timer });
+    });
   }
 
-  private keyAdded(key: WatchKey, hint: WatchHint): void {
-    this.store.addKey(key);
-    this.addedAt.set(keyId(key), this.clock.now());
-    this.driver.start(key, hint);
+  /** Carries out the table's effects, in order. */
+  private apply(effects: readonly KeyEffect<WatchHint>[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case "startWatch":
+          this.driver?.start(e.key, e.hint);
+          break;
+        case "stopWatch":
+          this.driver?.stop(e.key);
+          break;
+        case "edge":
+          for (const cb of [...(this.listeners.get(listenerId(e.key, e.rule)) ?? [])]) this.call(cb, e.key);
+          break;
+        case "wakeReaders":
+          for (const token of e.readers) this.wake(token);
+          break;
+        case "capacityRefused": // always the last effect of its list
+          throw e.error;
+      }
+    }
   }
 
-  private keyRemoved(key: WatchKey): void {
-    const id = keyId(key);
-    this.driver.stop(key);
-    this.store.removeKey(key);
-    this.addedAt.delete(id);
-    this.arrivalKinds.delete(id);
-    this.listeners.delete(id);
-    this.waiters.release(id);
+  private wake(token: number): void {
+    const reader = this.readers.get(token);
+    if (!reader) return;
+    this.readers.delete(token);
+    this.clock.clearTimeout(reader.timer);
+    reader.resolve();
   }
 
-  private dispatch(edge: ActivationEdge): void {
-    const id = keyId(edge.key);
-    for (const cb of [...(this.listeners.get(id)?.get(ruleId(edge.rule)) ?? [])]) this.call(cb, id);
-  }
-
-  private call(cb: () => void, id: string): void {
+  private call(cb: () => void, key: WatchKey): void {
     try {
       cb();
     } catch (err) {
-      this.opts.logger?.warn({ err, key: id }, "activation listener threw");
+      this.opts.logger?.warn({ err, key: keyId(key) }, "activation listener threw");
     }
   }
+}
+
+/** A rule id has no space, so the last space splits this id unambiguously. */
+function listenerId(key: WatchKey, rule: ActivationRule): string {
+  return `${keyId(key)} ${ruleId(rule)}`;
 }

@@ -25,14 +25,9 @@ const END = { code: 1006, reason: "", cause: "peer" as const };
 function setup(leaseTimeoutMs = 10_000) {
   const clock = new FakeClock();
   const hub = new RecordingDriver();
-  let coordinator: LeaseCoordinator | undefined;
-  const engine = new WatchEngine({
-    clock,
-    registry: { keyIdleTtlMs: 60_000 },
-    driver: (sink) =>
-      (coordinator = new LeaseCoordinator({ clock, sink, hubDriver: () => hub, leaseTimeoutMs })),
-  });
-  const leases = coordinator!;
+  const engine = new WatchEngine({ clock, keyIdleTtlMs: 60_000 });
+  const leases = new LeaseCoordinator({ clock, sink: engine.ingest, hubDriver: () => hub, leaseTimeoutMs });
+  engine.attach(leases);
   /** A ScaledObject opens a stream on `k` (the key comes into use); returns the activation count. */
   const use = (k: WatchKey = K, so = SO) => {
     const seen = { activations: 0 };

@@ -40,7 +40,8 @@ class RecordingDriver implements WatchDriver {
 function setup(opts: Partial<WatchEngineOptions> = {}) {
   const clock = new FakeClock();
   const driver = new RecordingDriver();
-  const engine = new WatchEngine({ clock, driver: () => driver, ...opts });
+  const engine = new WatchEngine({ clock, ...opts });
+  engine.attach(driver);
   const arrive = (k = K) =>
     engine.ingest.arrival(k, {
       topic: parseTopicName(TOPIC),
@@ -129,7 +130,7 @@ void describe("WatchEngine reads", () => {
   });
 
   void it("capacity errors come out of every entry point", async () => {
-    const { engine } = setup({ registry: { maxKeys: 1 } });
+    const { engine } = setup({ maxKeys: 1 });
     void engine.metricValue(SO, trigger()).catch(() => undefined);
     await assert.rejects(engine.metricValue(SO, trigger(key("b"))), CapacityError);
     await assert.rejects(engine.isActive(SO, trigger(key("b"))), CapacityError);
@@ -215,7 +216,7 @@ void describe("WatchEngine keys", () => {
   });
 
   void it("a removed key wakes its waiting readers", async () => {
-    const { clock, engine } = setup({ registry: { keyIdleTtlMs: 1000 }, firstReadWaitMs: 2000 });
+    const { clock, engine } = setup({ keyIdleTtlMs: 1000, firstReadWaitMs: 2000 });
     const t = track(engine.metricValue(SO, trigger()));
     clock.advance(1000);
     engine.sweep();
@@ -273,11 +274,9 @@ void describe("WatchEngine with LocalWatchDriver", () => {
       topicSnapshot(TOPIC, { s: { msgBacklog: world.backlog } }),
     );
     const arrivals = new FakeArrivalSource(clock);
-    let local: LocalWatchDriver | undefined;
-    const engine = new WatchEngine({
-      clock,
-      driver: (sink) => (local = new LocalWatchDriver({ cluster: () => ({ stats, arrivals }), clock, sink })),
-    });
+    const engine = new WatchEngine({ clock });
+    const local = new LocalWatchDriver({ cluster: () => ({ stats, arrivals }), clock, sink: engine.ingest });
+    engine.attach(local);
     assert.equal(await engine.metricValue(SO, trigger()), 0);
     assert.equal(stats.calls.length, 1);
     const pushed: number[] = [];
@@ -291,7 +290,7 @@ void describe("WatchEngine with LocalWatchDriver", () => {
     await flush();
     assert.equal(stats.calls.length, 2, "poll after the arrival");
     assert.equal(await engine.metricValue(SO, trigger()), 1);
-    assert.equal(local?.statuses().get("c/persistent://t/ns/orders/s")?.nextPollAt, clock.now() + 1000);
+    assert.equal(local.statuses().get("c/persistent://t/ns/orders/s")?.nextPollAt, clock.now() + 1000);
     await engine.close();
     assert.equal(arrivals.current.closed, true);
     assert.equal(clock.pending(), 0);
@@ -299,18 +298,16 @@ void describe("WatchEngine with LocalWatchDriver", () => {
 
   void it("an unknown cluster becomes the key's last error", async () => {
     const clock = new FakeClock();
-    const engine = new WatchEngine({
-      clock,
-      firstReadWaitMs: 0,
-      driver: (sink) =>
-        new LocalWatchDriver({
-          cluster: (name) => {
-            throw new Error(`cluster ${name} is not configured`);
-          },
-          clock,
-          sink,
-        }),
-    });
+    const engine = new WatchEngine({ clock, firstReadWaitMs: 0 });
+    engine.attach(
+      new LocalWatchDriver({
+        cluster: (name) => {
+          throw new Error(`cluster ${name} is not configured`);
+        },
+        clock,
+        sink: engine.ingest,
+      }),
+    );
     await assert.rejects(engine.metricValue(SO, trigger()), /Error: cluster c is not configured/);
   });
 });

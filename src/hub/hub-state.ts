@@ -43,9 +43,9 @@ export interface HubState {
 class UnknownClusterError extends ScalerError {}
 
 /**
- * The hub's state: Pulsar access per cluster -> watch engine whose driver is the lease coordinator
+ * The hub's wiring: Pulsar access per cluster -> watch engine whose driver is the lease coordinator
  * (a sidecar or the hub's own LocalWatchDriver watches each key) -> the KEDA service reads it; the
- * sidecar gateway feeds the coordinator.
+ * sidecar gateway feeds the coordinator, which reports into the engine's ingest.
  */
 export function createHubState(deps: HubStateDeps): HubState {
   const { clock, logger, config: cfg } = deps;
@@ -59,37 +59,31 @@ export function createHubState(deps: HubStateDeps): HubState {
     if (!a) throw new UnknownClusterError(`cluster ${JSON.stringify(name)} is not configured in the hub`);
     return a;
   };
-  const built: { leases?: LeaseCoordinator } = {};
   const engine = new WatchEngine({
     clock,
     timings: deps.timings,
     ...(cfg.stalenessMs !== undefined && { stalenessMs: cfg.stalenessMs }),
     firstReadWaitMs: cfg.firstReadWaitMs,
-    registry: {
-      keyIdleTtlMs: cfg.keyIdleTtlMs,
-      maxKeys: cfg.maxKeys,
-      maxScaledObjects: cfg.maxScaledObjects,
-    },
+    keyIdleTtlMs: cfg.keyIdleTtlMs,
+    maxKeys: cfg.maxKeys,
+    maxScaledObjects: cfg.maxScaledObjects,
     logger: log,
-    driver: (sink) =>
-      (built.leases = new LeaseCoordinator({
-        clock,
-        sink,
-        leaseTimeoutMs: cfg.leaseTimeoutMs,
-        logger: logger.child({ component: "leases" }),
-        hubDriver: (hubSink) =>
-          new LocalWatchDriver({
-            cluster: ports,
-            clock,
-            sink: hubSink,
-            timings: deps.timings,
-            onSinkError: (err) => log.error({ err }, "a watcher report failed"),
-          }),
-      })),
   });
-  // The engine builds its driver in its constructor, so the coordinator exists from here on.
-  const coordinator = built.leases;
-  if (!coordinator) throw new Error("the watch engine did not build its lease coordinator");
+  const coordinator = new LeaseCoordinator({
+    clock,
+    sink: engine.ingest,
+    leaseTimeoutMs: cfg.leaseTimeoutMs,
+    logger: logger.child({ component: "leases" }),
+    hubDriver: (hubSink) =>
+      new LocalWatchDriver({
+        cluster: ports,
+        clock,
+        sink: hubSink,
+        timings: deps.timings,
+        onSinkError: (err) => log.error({ err }, "a watcher report failed"),
+      }),
+  });
+  engine.attach(coordinator);
   engine.start();
   let gateway: SidecarGateway | undefined;
   let closing: Promise<void> | undefined;

@@ -1,11 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ActivationRule, WatchKey } from "../../src/state/key.js";
-import { KeyState, ruleId } from "../../src/state/key-state.js";
+import { ruleId } from "../../src/state/key-state.js";
+import { KeyTable } from "../../src/state/key-table.js";
 import { obs } from "../support/observation.js";
 
 const KEY: WatchKey = { cluster: "c", topic: "persistent://t/ns/x", subscription: "s" };
 const T0 = 1_000_000;
+const SO = { namespace: "ns", name: "consumer" };
+const ANY: ActivationRule = { metric: "msgBacklog", threshold: 0 };
+
+/** A table holding KEY since before T0. */
+function tableWith(stalenessMs: number): KeyTable {
+  const table = new KeyTable({ stalenessMs });
+  table.touch(SO, KEY, ANY, undefined, T0 - 100);
+  return table;
+}
 
 type Step = { obs: [at: number, backlog: number] } | { arrival: number };
 
@@ -53,38 +63,39 @@ const rows: { name: string; rule?: ActivationRule; steps: Step[]; want: boolean 
   },
 ];
 
-void describe("KeyState activation", () => {
+void describe("KeyTable activation", () => {
   for (const row of rows) {
     void it(row.name, () => {
-      const s = new KeyState(KEY, 90_000);
+      const table = tableWith(90_000);
       for (const step of row.steps) {
-        if ("obs" in step) s.applyObservation(obs(step.obs[0], step.obs[1]));
-        else s.applyArrival(step.arrival);
+        if ("obs" in step) table.observation(KEY, obs(step.obs[0], step.obs[1]));
+        else table.arrival(KEY, step.arrival);
       }
-      assert.equal(s.activation(row.rule ?? { metric: "msgBacklog", threshold: 0 }), row.want);
+      assert.equal(table.activation(KEY, row.rule ?? ANY), row.want);
     });
   }
 
   void it("reads the rule's metric", () => {
-    const s = new KeyState(KEY, 90_000);
-    s.applyObservation(obs(T0, 4, 0));
-    assert.equal(s.activation({ metric: "msgBacklog", threshold: 0 }), true);
-    assert.equal(s.activation({ metric: "msgBacklogNoDelayed", threshold: 0 }), false);
+    const table = tableWith(90_000);
+    table.observation(KEY, obs(T0, 4, 0));
+    assert.equal(table.activation(KEY, { metric: "msgBacklog", threshold: 0 }), true);
+    assert.equal(table.activation(KEY, { metric: "msgBacklogNoDelayed", threshold: 0 }), false);
   });
 
   void it("is fresh up to and including the staleness bound", () => {
-    const s = new KeyState(KEY, 1000);
-    assert.equal(s.hasFreshData(T0), false);
-    s.applyObservation(obs(T0, 0));
-    assert.equal(s.hasFreshData(T0 + 1000), true);
-    assert.equal(s.hasFreshData(T0 + 1001), false);
-    assert.equal(s.observationAge(T0 + 1001), 1001);
+    const table = tableWith(1000);
+    assert.equal(table.hasFreshData(KEY, T0), false);
+    table.observation(KEY, obs(T0, 0));
+    assert.equal(table.hasFreshData(KEY, T0 + 1000), true);
+    assert.equal(table.hasFreshData(KEY, T0 + 1001), false);
+    assert.equal(table.report(KEY, T0 + 1001)?.observationAgeMs, 1001);
+    assert.equal(table.report(KEY, T0 + 1001)?.fresh, false);
   });
 
   void it("keeps the last error with its class name and time", () => {
-    const s = new KeyState(KEY, 1000);
-    s.applyError(new RangeError("boom"), T0);
-    assert.deepEqual(s.lastError, { name: "RangeError", message: "boom", at: T0 });
+    const table = tableWith(1000);
+    table.error(KEY, new RangeError("boom"), T0);
+    assert.deepEqual(table.report(KEY, T0)?.lastError, { name: "RangeError", message: "boom", at: T0 });
   });
 
   void it("rule ids differ by metric and threshold", () => {

@@ -1,0 +1,37 @@
+// The key table's options and defaults, and what it hands out besides reports (key-table.ts).
+
+export interface KeyTableOptions {
+  /** A key nobody asked about (and no open stream keeps) for this long is dropped. Default 10 min. */
+  readonly keyIdleTtlMs?: number;
+  /** At most this many keys watched at once. Default 1000. */
+  readonly maxKeys?: number;
+  /** At most this many ScaledObjects known at once. Default 5000. */
+  readonly maxScaledObjects?: number;
+  /** An observation older than this (ms) is not served. Default 90 s. */
+  readonly stalenessMs?: number;
+  /** How long the first read of a new key waits for its first observation (ms). Default 2 s. */
+  readonly firstReadWaitMs?: number;
+}
+
+export const KEY_TABLE_DEFAULTS = Object.freeze({
+  keyIdleTtlMs: 600_000,
+  maxKeys: 1000,
+  maxScaledObjects: 5000,
+  /** 3 x the watcher's slow (idle) poll interval of 30 s. */
+  stalenessMs: 90_000,
+  /** Under KEDA's 3 s budget for a call. */
+  firstReadWaitMs: 2_000,
+});
+
+/** A fresh reading of a key under a rule. */
+export interface Reading {
+  readonly value: number;
+  readonly active: boolean;
+  readonly observedAt: number;
+}
+
+/** A reader that must wait for a key's first observation: its token and when the wait ends. */
+export interface FirstReadWait {
+  readonly reader: number;
+  readonly deadline: number;
+}
