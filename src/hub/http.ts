@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
 import type { Logger } from "../lib/logger.js";
 
 export interface HubHttpOptions {
@@ -9,8 +10,8 @@ export interface HubHttpOptions {
   readonly ready: () => boolean;
   /** /healthz answers 200 while this is true (default: always). */
   readonly live?: () => boolean;
-  /** /metrics body (Prometheus text format). */
-  readonly metrics: () => string;
+  /** What /metrics serves: the program's registry, rendered per scrape. */
+  readonly registry: Registry;
   readonly logger: Logger;
 }
 
@@ -29,7 +30,8 @@ function send(res: ServerResponse, code: number, body: string, type = "text/plai
 
 /** /healthz, /readyz and /metrics on node:http. */
 export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const { registry } = opts;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed\n");
     switch (path) {
@@ -38,18 +40,16 @@ export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
       case "/readyz":
         return opts.ready() ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
       case "/metrics":
-        return send(res, 200, opts.metrics(), "text/plain; version=0.0.4; charset=utf-8");
+        return send(res, 200, await registry.metrics(), registry.contentType);
       default:
         return send(res, 404, "not found\n");
     }
   };
   const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (err) {
+    handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err, url: req.url }, "HTTP handler failed");
       if (!res.headersSent) send(res, 500, "internal error\n");
-    }
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
