@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Registry } from "prom-client";
 import type { Logger } from "../lib/logger.js";
 
@@ -28,6 +29,20 @@ function send(res: ServerResponse, code: number, body: string, type = "text/plai
   res.end(body);
 }
 
+/**
+ * The text `registry.metrics()` renders (families joined by a blank line), rendered one family
+ * per event-loop turn: a scrape then blocks the loop for its largest family (the per-key series),
+ * not for the whole registry, and KEDA calls are answered between families while scrapers loop.
+ */
+export async function renderMetrics(registry: Registry): Promise<string> {
+  const families: string[] = [];
+  for (const m of registry.getMetricsAsArray()) {
+    families.push(await registry.getSingleMetricAsString(m.name));
+    await nextTurn();
+  }
+  return `${families.join("\n\n")}\n`;
+}
+
 /** /healthz, /readyz and /metrics on node:http. */
 export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
   const { registry } = opts;
@@ -40,7 +55,7 @@ export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
       case "/readyz":
         return opts.ready() ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
       case "/metrics":
-        return send(res, 200, await registry.metrics(), registry.contentType);
+        return send(res, 200, await renderMetrics(registry), registry.contentType);
       default:
         return send(res, 404, "not found\n");
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Counter, Registry } from "prom-client";
-import { startHubHttp } from "../../src/hub/http.js";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { renderMetrics, startHubHttp } from "../../src/hub/http.js";
 import { createLogger } from "../../src/lib/logger.js";
 
 void test("hub http: readiness, liveness, metrics, 404/405, idempotent close", async () => {
@@ -34,4 +34,18 @@ void test("hub http: readiness, liveness, metrics, 404/405, idempotent close", a
   assert.equal(http.close(), a);
   await a;
   assert.equal(http.server.listening, false);
+});
+
+void test("hub http: /metrics renders family by family exactly what registry.metrics() renders", async () => {
+  const registry = new Registry();
+  const registers = [registry];
+  new Counter({ name: "a_total", help: "a", labelNames: ["k"], registers }).inc({ k: "x" });
+  new Gauge({ name: "b", help: "b", registers, collect: () => undefined });
+  new Histogram({ name: "c_seconds", help: "c", labelNames: ["k"], buckets: [1], registers }).observe(
+    { k: "y" },
+    2,
+  );
+  new Counter({ name: "d_total", help: "d", registers });
+  assert.equal(await renderMetrics(registry), await registry.metrics());
+  assert.equal(await renderMetrics(new Registry()), await new Registry().metrics());
 });
