@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
+import { Counter, Gauge, type Registry } from "prom-client";
 import { tokenFromFile } from "../src/hub/bearer.js";
 import type { Clock } from "../src/lib/clock.js";
 import type { Logger } from "../src/lib/logger.js";
-import type { Counter, Metrics } from "../src/lib/metrics.js";
+import { adminRequestRecorder } from "../src/pulsar/admin-metrics.js";
 import { keyId } from "../src/state/key.js";
 import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { HubModeSettings } from "./config.js";
@@ -15,7 +16,8 @@ export interface HubModeDeps {
   readonly settings: HubModeSettings;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** The sidecar's registry (its instruments register here). */
+  readonly registry: Registry;
   readonly sidecarVersion: string;
 }
 
@@ -23,8 +25,6 @@ export interface HubModeDeps {
 export interface HubMode {
   /** Connected to the hub and welcomed (/readyz). */
   ready(): boolean;
-  /** Brings the /metrics instruments up to date (called before rendering). */
-  collect(): void;
   /** Leaves the hub (1000, so it re-leases at once), stops the watchers, closes Pulsar. Idempotent. */
   close(): Promise<void>;
 }
@@ -37,7 +37,11 @@ export interface HubMode {
 export function startHubMode(deps: HubModeDeps): HubMode {
   const { settings: s, clock } = deps;
   const log = deps.logger.child({ component: "sidecar" });
-  const pulsar = new PulsarClusters(s.clusters, { clock, logger: deps.logger });
+  const pulsar = new PulsarClusters(s.clusters, {
+    clock,
+    logger: deps.logger,
+    onRequest: adminRequestRecorder(deps.registry),
+  });
   const token = "file" in s.token ? tokenFromFile(s.token.file) : constant(s.token.value);
   const connection = new HubConnection({
     url: s.hubUrl,
@@ -63,29 +67,32 @@ export function startHubMode(deps: HubModeDeps): HubMode {
     timings: s.timings,
     onSinkError: (err) => log.warn({ err }, "a report could not be sent"),
   });
-  let watching = 0;
+  const m = hubModeMetrics(deps.registry, connection);
 
-  connection.on("connected", (w) => log.info({ sessionId: w.sessionId }, "connected to the hub"));
-  connection.on("disconnected", (err, retryInMs) =>
-    log.warn({ err: { type: err.name, message: err.message }, retryInMs }, "hub connection lost"),
-  );
+  connection.on("connected", (w) => {
+    m.connects.inc();
+    m.connected.set(1);
+    log.info({ sessionId: w.sessionId }, "connected to the hub");
+  });
+  connection.on("disconnected", (err, retryInMs) => {
+    m.connected.set(0);
+    log.warn({ err: { type: err.name, message: err.message }, retryInMs }, "hub connection lost");
+  });
   connection.on("grant", (key) => {
-    watching++;
+    m.watchedKeys.inc();
     log.info({ key: keyId(key) }, "granted: watching");
     driver.start(key, {});
   });
   connection.on("revoke", (key, reason) => {
-    watching--;
+    m.watchedKeys.dec();
     log.info({ key: keyId(key), reason }, "revoked: stopped watching");
     driver.stop(key);
   });
-  const collect = registerMetrics(deps.metrics, connection, () => watching);
   connection.start();
 
   let closing: Promise<void> | undefined;
   return {
     ready: () => connection.connected,
-    collect,
     close: () => {
       closing ??= (async () => {
         await step(log, "closing the hub connection", () => connection.close());
@@ -102,31 +109,65 @@ function constant(value: string): () => string {
   return () => token;
 }
 
-/** /metrics of hub mode: the connection's counters and the watched keys, copied at scrape time. */
-function registerMetrics(metrics: Metrics, connection: HubConnection, watching: () => number): () => void {
-  const frames = metrics.counter("pps_sidecar_hub_frames_total", "frames exchanged with the hub", [
-    "direction",
-  ]);
-  const dropped = metrics.counter("pps_sidecar_reports_dropped_total", "reports not sent to the hub", [
+/**
+ * /metrics of hub mode (docs/sidecar.md, Metrics). Sessions, connection state and watched keys are
+ * updated at the connection's events. Frames and dropped reports are counted inside HubConnection
+ * (its `stats()`): their counters add, in prom-client's `collect`, what it counted since the last
+ * scrape (O(1) per scrape).
+ */
+function hubModeMetrics(register: Registry, connection: HubConnection) {
+  const registers = [register];
+  /** A counter of HubConnection's `fields` (label value -> stats field), caught up at each scrape. */
+  const counted = <L extends string>(
+    name: string,
+    help: string,
+    label: L,
+    fields: Readonly<Record<string, keyof HubConnectionStats>>,
+  ): Counter<L> => {
+    let last = connection.stats();
+    return new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        const now = connection.stats();
+        for (const [value, k] of Object.entries(fields)) {
+          this.inc({ [label]: value } as Record<L, string>, Math.max(0, now[k] - last[k]));
+        }
+        last = now;
+      },
+    });
+  };
+  counted("pps_sidecar_hub_frames_total", "frames exchanged with the hub", "direction", {
+    in: "framesIn",
+    out: "framesOut",
+  });
+  counted(
+    "pps_sidecar_reports_dropped_total",
+    "reports this sidecar did not send to the hub, by reason",
     "reason",
-  ]);
-  const connects = metrics.counter("pps_sidecar_hub_connects_total", "sessions opened with the hub", []);
-  const connected = metrics.gauge("pps_sidecar_hub_connected", "1 while connected to the hub", []);
-  const keys = metrics.gauge("pps_sidecar_watched_keys", "keys this sidecar watches now", []);
-  let last = connection.stats();
-  return () => {
-    const now = connection.stats();
-    const add = (c: Counter<string>, labels: Record<string, string>, k: keyof HubConnectionStats) => {
-      if (now[k] > last[k]) c.inc(labels, now[k] - last[k]);
-    };
-    add(frames, { direction: "in" }, "framesIn");
-    add(frames, { direction: "out" }, "framesOut");
-    add(dropped, { reason: "disconnected" }, "droppedDisconnected");
-    add(dropped, { reason: "not_granted" }, "droppedNotGranted");
-    add(dropped, { reason: "backpressure" }, "droppedBackpressure");
-    add(connects, {}, "connects");
-    last = now;
-    connected.set({}, connection.connected ? 1 : 0);
-    keys.set({}, watching());
+    {
+      disconnected: "droppedDisconnected",
+      not_granted: "droppedNotGranted",
+      backpressure: "droppedBackpressure",
+    },
+  );
+  return {
+    connects: new Counter({
+      name: "pps_sidecar_hub_connects_total",
+      help: "sessions opened with the hub",
+      registers,
+    }),
+    connected: new Gauge({
+      name: "pps_sidecar_hub_connected",
+      help: "1 while connected to the hub",
+      registers,
+    }),
+    watchedKeys: new Gauge({
+      name: "pps_sidecar_watched_keys",
+      help: "keys this sidecar watches now",
+      registers,
+    }),
   };
 }

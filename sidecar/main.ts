@@ -4,7 +4,8 @@ import { startHubHttp, type HubHttp } from "../src/hub/http.js";
 import { systemClock } from "../src/lib/clock.js";
 import { parseConfig, renderHelp } from "../src/lib/config.js";
 import { createLogger, type Logger } from "../src/lib/logger.js";
-import { createMetrics, type Metrics } from "../src/lib/metrics.js";
+import type { Registry } from "prom-client";
+import { programRegistry } from "../src/lib/metrics.js";
 import { packageRoot } from "../src/lib/package-root.js";
 import { safeUrl } from "../src/pulsar/safe-url.js";
 import { keyId } from "../src/state/key.js";
@@ -22,7 +23,6 @@ const DESCRIPTION =
 interface RunningMode {
   readonly grpcPort?: number;
   ready(): boolean;
-  collect?(): void;
   close(): Promise<void>;
 }
 
@@ -33,14 +33,14 @@ function sidecarVersion(): string {
 }
 
 /** Loads only the chosen mode: hub mode never loads gRPC (idle footprint in every consumer pod). */
-async function startMode(s: SidecarSettings, logger: Logger, metrics: Metrics): Promise<RunningMode> {
+async function startMode(s: SidecarSettings, logger: Logger, registry: Registry): Promise<RunningMode> {
   const clock = systemClock;
   if (s.mode === "hub") {
     const { startHubMode } = await import("./hub-mode.js");
-    return startHubMode({ settings: s, clock, logger, metrics, sidecarVersion: sidecarVersion() });
+    return startHubMode({ settings: s, clock, logger, registry, sidecarVersion: sidecarVersion() });
   }
   const { startStandalone } = await import("./standalone.js");
-  return startStandalone({ settings: s, clock, logger, metrics });
+  return startStandalone({ settings: s, clock, logger, registry });
 }
 
 /** The sidecar's composition root: the one place that builds things. */
@@ -54,7 +54,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const signal = signalled();
   const logger = createLogger(s.logLevel);
   const log = logger.child({ component: "sidecar" });
-  const metrics = createMetrics();
+  const registry = programRegistry();
   if (s.mode === "standalone" && s.keys.length > 0) {
     log.info("standalone mode: --watch is not needed, KEDA's trigger metadata names the keys to watch");
   }
@@ -62,7 +62,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     log.warn({ namespaces: "all" }, "POD_NAMESPACE is not set: serving ScaledObjects of every namespace");
   }
 
-  const mode = await startMode(s, logger, metrics);
+  const mode = await startMode(s, logger, registry);
   let http: HubHttp | undefined;
   if (s.httpPort !== "off") {
     try {
@@ -70,10 +70,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         host: s.listenHost,
         port: s.httpPort,
         ready: () => mode.ready(),
-        metrics: () => {
-          mode.collect?.();
-          return metrics.render();
-        },
+        registry,
         logger: logger.child({ component: "http" }),
       });
     } catch (err) {

@@ -1,12 +1,20 @@
 import type { Clock } from "../src/lib/clock.js";
 import { ScalerError } from "../src/lib/errors.js";
 import type { Logger } from "../src/lib/logger.js";
+import type { AdminRequestOutcome } from "../src/pulsar/admin-client.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { createPulsarAccess, type PulsarAccess } from "../src/pulsar/index.js";
 import type { ClusterPorts } from "../src/watch/local-driver.js";
 
 /** Unknown cluster name: the watcher records it as the key's error (never a made-up number). */
 export class UnknownClusterError extends ScalerError {}
+
+export interface PulsarClustersDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Each admin request's outcome (adminRequestRecorder counts them in the program's registry). */
+  readonly onRequest?: (o: AdminRequestOutcome) => void;
+}
 
 /**
  * The Pulsar access of each configured cluster, built on first use (a sidecar that never watches a
@@ -18,7 +26,7 @@ export class PulsarClusters {
 
   constructor(
     private readonly clusters: readonly ClusterConfig[],
-    private readonly deps: { readonly clock: Clock; readonly logger: Logger },
+    private readonly deps: PulsarClustersDeps,
   ) {}
 
   /** The ports of a cluster (LocalWatchDriver's `cluster`); throws UnknownClusterError. */
@@ -28,7 +36,8 @@ export class PulsarClusters {
     if (existing) return existing;
     const config = this.clusters.find((c) => c.name === name);
     if (!config) throw new UnknownClusterError(`cluster ${JSON.stringify(name)} is not configured`);
-    const access = createPulsarAccess(config, { clock: this.deps.clock, logger: this.deps.logger });
+    const { clock, logger, onRequest } = this.deps;
+    const access = createPulsarAccess(config, { clock, logger, ...(onRequest && { onRequest }) });
     this.open.set(name, access);
     return access;
   }

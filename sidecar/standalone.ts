@@ -1,10 +1,11 @@
 import type { Clock } from "../src/lib/clock.js";
 import type { Logger } from "../src/lib/logger.js";
-import type { Metrics } from "../src/lib/metrics.js";
+import type { Registry } from "prom-client";
 import { Health } from "../src/keda/health.js";
 import { startKedaServer } from "../src/keda/server.js";
 import { createKedaMetrics } from "../src/keda/service-metrics.js";
 import { createKedaService } from "../src/keda/service.js";
+import { adminRequestRecorder } from "../src/pulsar/admin-metrics.js";
 import { WatchEngine } from "../src/watch/engine.js";
 import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { StandaloneSettings } from "./config.js";
@@ -15,7 +16,8 @@ export interface StandaloneDeps {
   readonly settings: StandaloneSettings;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** The sidecar's registry (its instruments register here). */
+  readonly registry: Registry;
 }
 
 export interface Standalone {
@@ -34,7 +36,11 @@ export interface Standalone {
 export async function startStandalone(deps: StandaloneDeps): Promise<Standalone> {
   const { settings: s, clock, logger } = deps;
   const log = logger.child({ component: "sidecar" });
-  const pulsar = new PulsarClusters(s.clusters, { clock, logger });
+  const pulsar = new PulsarClusters(s.clusters, {
+    clock,
+    logger,
+    onRequest: adminRequestRecorder(deps.registry),
+  });
   const engine = new WatchEngine({
     clock,
     timings: s.timings,
@@ -60,7 +66,7 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
     clusters: s.clusters,
     servedNamespaces: s.namespaces,
     logger: logger.child({ component: "keda" }),
-    metrics: createKedaMetrics(deps.metrics),
+    metrics: createKedaMetrics(deps.registry),
   });
   let server;
   try {

@@ -4,7 +4,16 @@ import { adminLoad } from "./admin-load.js";
 import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
 import { readPath } from "./read-path.js";
+import { scrapeCost } from "./scrape-cost.js";
 import { soak } from "./soak.js";
 
 /** Every scenario, in run order. */
-export const SCENARIOS: readonly Scenario[] = [activation, adminLoad, readPath, fanOut, footprint, soak];
+export const SCENARIOS: readonly Scenario[] = [
+  activation,
+  adminLoad,
+  readPath,
+  fanOut,
+  scrapeCost,
+  footprint,
+  soak,
+];

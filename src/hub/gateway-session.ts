@@ -10,7 +10,7 @@ import { FrameError } from "./contract/errors.js";
 import type { HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "./contract/frames.js";
 import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "./contract/limits.js";
 import { PROTOCOL_VERSION } from "./contract/version.js";
-import { REJECT_CODES, type GatewayStats, type RejectReason } from "./gateway-stats.js";
+import { REJECT_CODES, type GatewayMetrics, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import { SessionKeys } from "./session-keys.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -31,6 +31,7 @@ export interface SessionContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stats: GatewayStats;
+  readonly metrics: GatewayMetrics;
   /** Called once, when the socket has closed. */
   readonly onClosed: (session: GatewaySession) => void;
 }
@@ -180,6 +181,7 @@ export class GatewaySession implements SidecarSession {
     if (this.ended) return;
     this.joined = true;
     stats.sessionsOpen++;
+    this.ctx.metrics.sessionsConnected.inc();
     stats.sessionsJoined++;
     this.ctx.logger.info({ session: this.id, pod: this.pod, keys: this.keys.length }, "sidecar joined");
     this.armHeartbeat();
@@ -210,9 +212,11 @@ export class GatewaySession implements SidecarSession {
     // ws closes the socket itself after a protocol error (1009 for a frame over maxPayload).
     if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
       this.ctx.stats.rejected.too_large++;
+      this.ctx.metrics.rejections.inc({ stage: "session", reason: "too_large" });
       this.finish(CloseCode.tooLarge, "frame too large", "too_large");
     } else if (err.code?.startsWith("WS_ERR_")) {
       this.ctx.stats.rejected.invalid++;
+      this.ctx.metrics.rejections.inc({ stage: "session", reason: "invalid" });
       this.finish(1002, errorText(err), "invalid");
     } else {
       this.finish(1006, errorText(err), "peer");
@@ -243,6 +247,7 @@ export class GatewaySession implements SidecarSession {
   private reject(why: RejectReason, reason: string): void {
     if (this.ended) return;
     this.ctx.stats.rejected[why]++;
+    this.ctx.metrics.rejections.inc({ stage: "session", reason: why });
     this.end(REJECT_CODES[why], reason, why);
   }
 
@@ -266,6 +271,7 @@ export class GatewaySession implements SidecarSession {
     else this.ctx.logger.warn(log, "sidecar session rejected");
     if (!this.joined) return;
     this.ctx.stats.sessionsOpen--;
+    this.ctx.metrics.sessionsConnected.dec();
     this.call(() => this.ctx.handler.left(this, { code, reason, cause }));
   }
 

@@ -1,3 +1,4 @@
+import { Counter, Gauge, type Registry } from "prom-client";
 import { CloseCode } from "./contract/close-codes.js";
 import type { HubFrame, SidecarFrame } from "./contract/frames.js";
 
@@ -33,7 +34,7 @@ export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freez
   lease_timeout: CloseCode.leaseTimeout,
 });
 
-/** Counters of the gateway, for /metrics and tests. A plain object; `stats()` returns a copy. */
+/** Counters of the gateway, for tests and introspection (/metrics reads GatewayMetrics). A plain object; `stats()` returns a copy. */
 export interface GatewayStats {
   /** WebSockets open, including those still waiting for hello. */
   connectionsOpen: number;
@@ -85,4 +86,35 @@ export function copyStats(s: GatewayStats): GatewayStats {
     framesOut: { ...s.framesOut },
     rejected: { ...s.rejected },
   };
+}
+
+/**
+ * The gateway's Prometheus instruments (docs/hub.md, Metrics), updated where sessions open and
+ * close and where connections are refused. Built by the hub whether or not the gateway is on, so
+ * a hub without sidecars shows 0 connected.
+ */
+export interface GatewayMetrics {
+  readonly sessionsConnected: Gauge;
+  readonly rejections: Counter<"stage" | "reason">;
+}
+
+export function createGatewayMetrics(register: Registry): GatewayMetrics {
+  const registers = [register];
+  const m: GatewayMetrics = {
+    sessionsConnected: new Gauge({
+      name: "pps_sidecars_connected",
+      help: "sidecar sessions open",
+      registers,
+    }),
+    rejections: new Counter({
+      name: "pps_gateway_rejections_total",
+      help: "sidecar connections refused at upgrade, or sessions ended by the hub, by reason",
+      labelNames: ["stage", "reason"],
+      registers,
+    }),
+  };
+  const zero = emptyStats();
+  for (const reason of Object.keys(zero.upgradesRejected)) m.rejections.inc({ stage: "upgrade", reason }, 0);
+  for (const reason of Object.keys(zero.rejected)) m.rejections.inc({ stage: "session", reason }, 0);
+  return m;
 }

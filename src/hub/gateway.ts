@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { systemClock, type Clock, type TimerHandle } from "../lib/clock.js";
 import { errorText } from "../lib/errors.js";
@@ -8,7 +9,14 @@ import { bearerMatches } from "./bearer.js";
 import { CloseCode } from "./contract/close-codes.js";
 import { LIMITS } from "./contract/limits.js";
 import { GatewaySession, type SessionSettings } from "./gateway-session.js";
-import { copyStats, emptyStats, type GatewayStats, type UpgradeRejection } from "./gateway-stats.js";
+import {
+  copyStats,
+  createGatewayMetrics,
+  emptyStats,
+  type GatewayMetrics,
+  type GatewayStats,
+  type UpgradeRejection,
+} from "./gateway-stats.js";
 import type { SidecarHandler, SidecarSession } from "./gateway-types.js";
 
 export const SIDECAR_PATH = "/v1/sidecars";
@@ -21,6 +29,8 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** Default "/v1/sidecars". */
   readonly path?: string;
+  /** The instruments sessions update (the hub's, built with its registry; default a fresh one). */
+  readonly metrics?: GatewayMetrics;
   /** First frame must be hello within this (default 5000). */
   readonly helloTimeoutMs?: number;
   /** Hub heartbeat period, told to sidecars in welcome (default 3000). */
@@ -55,6 +65,7 @@ export class SidecarGateway {
   /** Resolvers of close(): called when a session's socket has closed. */
   private readonly closedWaiters = new Map<GatewaySession, () => void>();
   private readonly counters = emptyStats();
+  private readonly metrics: GatewayMetrics;
   private closing: Promise<void> | undefined;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     this.upgrade(req, socket, head);
@@ -64,6 +75,7 @@ export class SidecarGateway {
     private readonly options: GatewayOptions,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? createGatewayMetrics(new Registry());
     this.path = options.path ?? SIDECAR_PATH;
     this.maxConnections = options.maxConnections ?? 2048;
     this.closeGraceMs = options.closeGraceMs ?? 2000;
@@ -151,6 +163,7 @@ export class SidecarGateway {
         clock: this.clock,
         logger: this.options.logger,
         stats: this.counters,
+        metrics: this.metrics,
         onClosed: (s) => {
           this.sessionSet.delete(s);
           this.closedWaiters.get(s)?.();
@@ -163,6 +176,7 @@ export class SidecarGateway {
 
   private refuse(socket: Duplex, status: number, why: UpgradeRejection): void {
     this.counters.upgradesRejected[why]++;
+    this.metrics.rejections.inc({ stage: "upgrade", reason: why });
     const body = `${STATUS_CODES[status] ?? "Error"}\n`;
     const auth = status === 401 ? 'WWW-Authenticate: Bearer realm="pulsar-push-scaler"\r\n' : "";
     socket.once("finish", () => socket.destroy());

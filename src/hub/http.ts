@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Registry } from "prom-client";
 import type { Logger } from "../lib/logger.js";
 
 export interface HubHttpOptions {
@@ -9,8 +11,8 @@ export interface HubHttpOptions {
   readonly ready: () => boolean;
   /** /healthz answers 200 while this is true (default: always). */
   readonly live?: () => boolean;
-  /** /metrics body (Prometheus text format). */
-  readonly metrics: () => string;
+  /** What /metrics serves: the program's registry, rendered per scrape. */
+  readonly registry: Registry;
   readonly logger: Logger;
 }
 
@@ -27,9 +29,24 @@ function send(res: ServerResponse, code: number, body: string, type = "text/plai
   res.end(body);
 }
 
+/**
+ * The text `registry.metrics()` renders (families joined by a blank line), rendered one family
+ * per event-loop turn: a scrape then blocks the loop for its largest family (the per-key series),
+ * not for the whole registry, and KEDA calls are answered between families while scrapers loop.
+ */
+export async function renderMetrics(registry: Registry): Promise<string> {
+  const families: string[] = [];
+  for (const m of registry.getMetricsAsArray()) {
+    families.push(await registry.getSingleMetricAsString(m.name));
+    await nextTurn();
+  }
+  return `${families.join("\n\n")}\n`;
+}
+
 /** /healthz, /readyz and /metrics on node:http. */
 export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const { registry } = opts;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed\n");
     switch (path) {
@@ -38,18 +55,16 @@ export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
       case "/readyz":
         return opts.ready() ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
       case "/metrics":
-        return send(res, 200, opts.metrics(), "text/plain; version=0.0.4; charset=utf-8");
+        return send(res, 200, await renderMetrics(registry), registry.contentType);
       default:
         return send(res, 404, "not found\n");
     }
   };
   const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (err) {
+    handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err, url: req.url }, "HTTP handler failed");
       if (!res.headersSent) send(res, 500, "internal error\n");
-    }
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

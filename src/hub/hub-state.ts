@@ -1,24 +1,26 @@
 import type { Server } from "node:http";
+import type { Registry } from "prom-client";
 import type { Clock } from "../lib/clock.js";
 import { ScalerError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import type { Metrics } from "../lib/metrics.js";
 import type { StateReader } from "../keda/state-reader.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
+import { adminRequestRecorder } from "../pulsar/admin-metrics.js";
 import { createPulsarAccess, type PulsarAccess } from "../pulsar/index.js";
 import { WatchEngine } from "../watch/engine.js";
 import { LocalWatchDriver, type ClusterPorts } from "../watch/local-driver.js";
 import type { WatchTimings } from "../watch/timings.js";
 import { sidecarTokenSource, type HubEngineConfig } from "./engine-schema.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
-import { adminRequestRecorder, registerHubMetrics } from "./hub-metrics.js";
+import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
 
 export interface HubStateDeps {
   readonly clusters: readonly ClusterConfig[];
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** The hub's registry: the coordinator, gateway and admin client register their instruments. */
+  readonly registry: Registry;
   readonly config: HubEngineConfig;
   /** Checked watcher timings (timingsFromConfig). */
   readonly timings: WatchTimings;
@@ -50,7 +52,8 @@ class UnknownClusterError extends ScalerError {}
 export function createHubState(deps: HubStateDeps): HubState {
   const { clock, logger, config: cfg } = deps;
   const log = logger.child({ component: "state" });
-  const onRequest = adminRequestRecorder(deps.metrics);
+  const onRequest = adminRequestRecorder(deps.registry);
+  const gatewayMetrics = createGatewayMetrics(deps.registry);
   const access = new Map<string, PulsarAccess>(
     deps.clusters.map((c) => [c.name, createPulsarAccess(c, { clock, logger, onRequest })]),
   );
@@ -74,6 +77,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     sink: engine.ingest,
     leaseTimeoutMs: cfg.leaseTimeoutMs,
     logger: logger.child({ component: "leases" }),
+    registry: deps.registry,
     hubDriver: (hubSink) =>
       new LocalWatchDriver({
         cluster: ports,
@@ -87,12 +91,6 @@ export function createHubState(deps: HubStateDeps): HubState {
   engine.start();
   let gateway: SidecarGateway | undefined;
   let closing: Promise<void> | undefined;
-  registerHubMetrics(deps.metrics, {
-    keys: () => engine.keys(),
-    holders: () => coordinator.holders(),
-    leases: () => coordinator.stats(),
-    gateway: () => gateway?.stats(),
-  });
 
   return {
     reader: engine,
@@ -114,6 +112,7 @@ export function createHubState(deps: HubStateDeps): HubState {
         clock,
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
         leaseTimeoutMs: cfg.leaseTimeoutMs,
+        metrics: gatewayMetrics,
       });
       log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
     },

@@ -1,3 +1,4 @@
+import { Registry } from "prom-client";
 import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
@@ -11,6 +12,7 @@ import { CloseCode } from "./contract/close-codes.js";
 import type { HelloFrame } from "./contract/frames.js";
 import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import {
+  CoordinatorMetrics,
   countingSink,
   emptyCoordinatorStats,
   type CoordinatorStats,
@@ -30,6 +32,8 @@ export interface LeaseCoordinatorDeps {
   /** Period of the lease-expiry tick (default leaseTimeoutMs / 4, at most 1 s). */
   readonly expireIntervalMs?: number;
   readonly logger?: Logger;
+  /** Where the coordinator's instruments register (the hub's registry; default a fresh one). */
+  readonly registry?: Registry;
 }
 
 interface InUse {
@@ -61,6 +65,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly inUse = new Map<string, InUse>();
   private readonly peers = new Map<string, Peer>();
   private readonly counters = emptyCoordinatorStats();
+  private readonly metrics: CoordinatorMetrics;
   private readonly expireIntervalMs: number;
   private timer: TimerHandle | undefined;
   private draining = false;
@@ -68,7 +73,16 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   constructor(private readonly deps: LeaseCoordinatorDeps) {
     this.table = new LeaseTable({ leaseTimeoutMs: deps.leaseTimeoutMs });
-    this.hub = deps.hubDriver(countingSink(deps.sink, this.counters));
+    this.metrics = new CoordinatorMetrics(deps.registry ?? new Registry());
+    this.hub = deps.hubDriver(
+      countingSink(deps.sink, {
+        observation: (key, observedAt) => this.observed(key, observedAt),
+        arrival: () => {
+          this.counters.arrivals.hub++;
+          this.metrics.arrival("hub");
+        },
+      }),
+    );
     this.expireIntervalMs =
       deps.expireIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(this.table.leaseTimeoutMs / 4)));
     this.arm();
@@ -80,12 +94,16 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     const id = keyId(key);
     if (this.inUse.has(id) || this.closing) return;
     this.inUse.set(id, { key, hint, topic: hint.topic ?? topicOf(key) });
+    this.metrics.keysInUse(this.inUse.size);
     this.apply(this.table.keyAdded(key));
+    this.holderChanged(key);
   }
 
   stop(key: WatchKey): void {
     if (!this.inUse.delete(keyId(key))) return;
+    this.metrics.keysInUse(this.inUse.size);
     this.apply(this.table.keyRemoved(key));
+    this.holderChanged(key);
   }
 
   /**
@@ -125,8 +143,10 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     const peer = this.reporter(session, key);
     if (!peer) return;
     const observedAt = peer.clock.toHub(observation.observedAt, this.deps.clock.now());
+    this.observed(key, observedAt);
     this.deps.sink.observation(key, { ...observation, observedAt });
     this.apply(this.table.firstObservationFrom(session.id, key));
+    this.holderChanged(key);
   }
 
   arrival(session: SidecarSession, key: WatchKey, arrival: ArrivalReport): void {
@@ -134,6 +154,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     const topic = this.inUse.get(keyId(key))?.topic;
     if (!peer || !topic) return;
     this.counters.arrivals.sidecar++;
+    this.metrics.arrival("sidecar");
     const receivedAt = peer.clock.toHub(arrival.receivedAt, this.deps.clock.now());
     this.deps.sink.arrival(key, {
       topic,
@@ -202,6 +223,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     const peer = this.peers.get(session.id);
     if (peer && this.table.mayReport(session.id, key)) return peer;
     this.counters.reportsDropped++;
+    this.metrics.reportDropped();
     return undefined;
   }
 
@@ -212,28 +234,46 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
       } catch (err) {
         this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
       }
+      this.holderChanged(d.key);
     }
+  }
+
+  /** Keeps `pps_leases` in step: every holder change comes with a decision about the key, or is
+   * a key added, removed, or handed over by a first observation (the callers of this). */
+  private holderChanged(key: WatchKey): void {
+    const id = keyId(key);
+    const kind = this.inUse.has(id) ? (this.table.holderOf(key)?.kind ?? "none") : undefined;
+    this.metrics.holder(key, id, kind);
+  }
+
+  /** The observation timestamp of a key in use (a late report of a key gone makes no series). */
+  private observed(key: WatchKey, observedAt: number): void {
+    if (this.inUse.has(keyId(key))) this.metrics.observed(key, observedAt);
   }
 
   private carryOut(d: LeaseDecision): void {
     switch (d.kind) {
       case "grant":
         this.counters.grants++;
+        this.metrics.decision("grant");
         this.peers.get(d.sidecar)?.session.grant(d.key);
         return;
       case "revoke":
         this.counters.revokes++;
+        this.metrics.decision("revoke");
         this.peers.get(d.sidecar)?.session.revoke(d.key);
         return;
       case "hubStart": {
         const use = this.inUse.get(keyId(d.key));
         if (this.draining || !use) return;
         this.counters.hubStarts++;
+        this.metrics.decision("hubStart");
         this.hub.start(d.key, use.hint);
         return;
       }
       case "hubStop":
         this.counters.hubStops++;
+        this.metrics.decision("hubStop");
         this.hub.stop(d.key);
         return;
     }

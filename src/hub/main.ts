@@ -2,7 +2,7 @@ import { systemClock } from "../lib/clock.js";
 import { parseConfig, renderHelp } from "../lib/config.js";
 import { ConfigError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { createMetrics } from "../lib/metrics.js";
+import { programRegistry } from "../lib/metrics.js";
 import { Health } from "../keda/health.js";
 import { startKedaServer } from "../keda/server.js";
 import { createKedaMetrics } from "../keda/service-metrics.js";
@@ -50,8 +50,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const served = servedNamespaces(cfg, process.env);
   if (served.warning) log.warn({ namespaces: "all" }, served.warning);
 
-  const metrics = createMetrics();
-  const state = createHubState({ clusters, clock: systemClock, logger, metrics, config: cfg, timings });
+  const registry = programRegistry();
+  const state = createHubState({ clusters, clock: systemClock, logger, registry, config: cfg, timings });
   const health = new Health({
     state: state.reader,
     clock: systemClock,
@@ -62,7 +62,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     clusters,
     servedNamespaces: served.namespaces,
     logger: logger.child({ component: "keda" }),
-    metrics: createKedaMetrics(metrics),
+    metrics: createKedaMetrics(registry),
   });
   const tls = grpcTls(cfg);
   const grpcServer = await startKedaServer({
@@ -80,7 +80,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       port: cfg.httpPort,
       ready: () => health.ready(),
       live: () => true,
-      metrics: () => metrics.render(),
+      registry,
       logger: logger.child({ component: "http" }),
     });
   } catch (err) {

@@ -6,6 +6,7 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { KedaEmulator } from "../support/keda-emulator.js";
 import { Latch } from "../support/latch.js";
+import { documentedMetrics, PROCESS_METRICS, servedMetrics } from "../support/metric-docs.js";
 
 const META = {
   topic: "persistent://public/default/orders",
@@ -85,7 +86,14 @@ void test("hub process: /healthz, /readyz and /metrics", async () => {
   const metrics = await fetch(`${base}/metrics`);
   assert.equal(metrics.status, 200);
   assert.match(metrics.headers.get("content-type") ?? "", /text\/plain; version=0\.0\.4/);
-  assert.match(await metrics.text(), /pps_grpc_requests_total\{method="GetMetricSpec",code="OK"\} 1/);
+  const text = await metrics.text();
+  assert.match(text, /pps_grpc_requests_total\{method="GetMetricSpec",code="OK"\} 1/);
+  for (const name of PROCESS_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
+  assert.deepEqual(
+    [...servedMetrics(text)].sort(),
+    [...documentedMetrics("hub.md")].sort(),
+    "docs/hub.md's metric table lists exactly the metrics the hub registers, with their types",
+  );
 });
 
 void test("hub process: GetMetricSpec works; with Pulsar unreachable reads are UNAVAILABLE, naming the key and the error", async () => {

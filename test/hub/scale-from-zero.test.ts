@@ -99,7 +99,10 @@ void test(
     assert.match(metrics, /pps_pulsar_admin_requests_total\{cluster="default",path="stats"\} \d+/);
     assert.match(
       metrics,
-      /pps_observation_age_seconds\{cluster="default",topic="persistent:\/\/public\/default\/orders",subscription="workers"\} [\d.]+/,
+      /pps_observation_timestamp_seconds\{cluster="default",topic="persistent:\/\/public\/default\/orders",subscription="workers"\} [\d.]+/,
     );
+    const observedAt = sampleSum(metrics, "pps_observation_timestamp_seconds", { subscription: "workers" });
+    const ageS = Date.now() / 1000 - observedAt;
+    assert.ok(ageS >= 0 && ageS < 60, `observation age ${ageS} s (time() minus the timestamp)`);
   },
 );

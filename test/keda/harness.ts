@@ -1,3 +1,4 @@
+import { Registry } from "prom-client";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
 import { KedaEmulator, type KedaEmulatorOptions } from "../support/keda-emulator.js";
@@ -7,7 +8,6 @@ import { startKedaServer, type KedaServer } from "../../src/keda/server.js";
 import { createKedaMetrics } from "../../src/keda/service-metrics.js";
 import { createKedaService, type KedaService } from "../../src/keda/service.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { createMetrics, type Metrics } from "../../src/lib/metrics.js";
 import type { ClusterConfig } from "../../src/pulsar/cluster.js";
 
 export const CLUSTERS: readonly ClusterConfig[] = [
@@ -41,7 +41,7 @@ export interface Harness {
   readonly state: FakeStateReader;
   readonly service: KedaService;
   readonly health: Health;
-  readonly metrics: Metrics;
+  readonly registry: Registry;
   readonly server: KedaServer;
   readonly clock: FakeClock;
   readonly address: string;
@@ -56,14 +56,14 @@ export async function startHarness(
   const state = new FakeStateReader();
   const clock = new FakeClock();
   const logger = createLogger("silent");
-  const metrics = createMetrics();
+  const registry = new Registry();
   const health = new Health({ state, clock, intervalMs: 1000 });
   const service = createKedaService({
     state,
     clusters: opts.clusters ?? CLUSTERS,
     servedNamespaces: opts.servedNamespaces ?? ["apps"],
     logger,
-    metrics: createKedaMetrics(metrics),
+    metrics: createKedaMetrics(registry),
   });
   const server = await startKedaServer({ host: "127.0.0.1", port: 0, service, health, logger });
   const address = `127.0.0.1:${server.port}`;
@@ -72,7 +72,7 @@ export async function startHarness(
     state,
     service,
     health,
-    metrics,
+    registry,
     server,
     clock,
     address,

@@ -51,7 +51,7 @@ void test("StreamIsActive: exactly one true per activation edge across many stre
     "no stream was reopened",
   );
   assert.match(
-    h.metrics.render(),
+    await h.registry.metrics(),
     new RegExp(`pps_grpc_stream_messages_total\\{method="StreamIsActive"\\} ${2 * N}`),
   );
 });

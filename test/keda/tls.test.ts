@@ -1,3 +1,4 @@
+import { Registry } from "prom-client";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -7,7 +8,6 @@ import { startKedaServer, type KedaServer } from "../../src/keda/server.js";
 import { createKedaMetrics } from "../../src/keda/service-metrics.js";
 import { createKedaService } from "../../src/keda/service.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { noopMetrics } from "../../src/lib/metrics.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
 import { KedaEmulator } from "../support/keda-emulator.js";
@@ -31,7 +31,7 @@ before(async () => {
       clusters: CLUSTERS,
       servedNamespaces: "all",
       logger,
-      metrics: createKedaMetrics(noopMetrics),
+      metrics: createKedaMetrics(new Registry()),
     }),
     health: new Health({ state, clock: new FakeClock() }),
     logger,

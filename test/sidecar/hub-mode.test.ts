@@ -6,6 +6,7 @@ import { keyId, type WatchKey } from "../../src/state/key.js";
 import { FakeHub, type FakeHubSession } from "../support/fake-hub.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { producer, tokenFile, topicWithSubscription, type Producer } from "./helpers.js";
+import { documentedMetrics, PROCESS_METRICS, servedMetrics } from "../support/metric-docs.js";
 
 const ORDERS: WatchKey = {
   cluster: "default",
@@ -152,6 +153,17 @@ void test("hub mode: /healthz, /readyz (connected) and /metrics", async () => {
   assert.match(text, /pps_sidecar_hub_connected 1/);
   assert.match(text, /pps_sidecar_watched_keys 1/);
   assert.match(text, /pps_sidecar_hub_frames_total\{direction="out"\} \d+/);
+  assert.match(
+    text,
+    /pps_pulsar_admin_requests_total\{cluster="default",path="[a-z-]+"\} [1-9]/,
+    "own admin requests",
+  );
+  for (const name of PROCESS_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
+  assert.deepEqual(
+    [...servedMetrics(text)].sort(),
+    [...documentedMetrics("sidecar.md", "hub")].sort(),
+    "docs/sidecar.md's metric table lists exactly the metrics hub mode registers",
+  );
 });
 
 void test("hub mode: SIGTERM -> the hub sees a 1000 close and the sidecar exits 0", async () => {

@@ -6,6 +6,7 @@ import { KedaEmulator } from "../support/keda-emulator.js";
 import { eventually, Latch } from "../support/latch.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { producer, topicWithSubscription } from "./helpers.js";
+import { documentedMetrics, PROCESS_METRICS, servedMetrics } from "../support/metric-docs.js";
 
 const META = {
   topic: "persistent://public/default/jobs",
@@ -111,9 +112,18 @@ void test("standalone: ScaledObjects of other namespaces are denied", async () =
 void test("standalone: /readyz and /metrics", async () => {
   const base = `http://127.0.0.1:${sidecar.ready["httpPort"] as number}`;
   assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  assert.match(text, /pps_grpc_requests_total\{method="GetMetrics",code="OK"\}/);
   assert.match(
-    await (await fetch(`${base}/metrics`)).text(),
-    /pps_grpc_requests_total\{method="GetMetrics",code="OK"\}/,
+    text,
+    /pps_pulsar_admin_requests_total\{cluster="default",path="[a-z-]+"\} [1-9]/,
+    "own admin requests",
+  );
+  for (const name of PROCESS_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
+  assert.deepEqual(
+    [...servedMetrics(text)].sort(),
+    [...documentedMetrics("sidecar.md", "standalone")].sort(),
+    "docs/sidecar.md's metric table lists exactly the metrics standalone mode registers",
   );
 });
 
