@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseConfig, renderConfigTable } from "../../src/lib/config.js";
+import { renderConfigTable } from "../../src/lib/config.js";
 import { ConfigError } from "../../src/lib/errors.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import type { ClusterFileIo } from "../../src/pulsar/cluster-schema.js";
-import { sidecarSchema, sidecarSettings, type SidecarSettings } from "../../sidecar/config.js";
+import { loadSidecarConfig, sidecarSchema, type SidecarSettings } from "../../sidecar/config.js";
 import { watchArg } from "../../sidecar/watch-arg.js";
 
 const ADMIN = ["--pulsar-admin-url", "http://pulsar:8080"];
@@ -25,10 +25,10 @@ const io: ClusterFileIo = {
 };
 
 function settings(argv: string[], env: NodeJS.ProcessEnv = {}): SidecarSettings {
-  const r = parseConfig(sidecarSchema, argv, env);
+  const r = loadSidecarConfig(argv, env, io);
   assert.equal(r.help, false);
   if (r.help) throw new Error("unreachable");
-  return sidecarSettings(r.config, io);
+  return r.config;
 }
 
 function problems(argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] {
@@ -102,7 +102,12 @@ void test("sidecar config: each problem", () => {
     ],
     ["bad http port", ["--http-port", "on", ...ADMIN], HUB_ENV, /--http-port = "on": expected an integer/],
     ["no cluster", [], HUB_ENV, /no Pulsar cluster configured/],
-    ["timings", ["--error-backoff-max-ms", "10", ...ADMIN], HUB_ENV, /errorBackoffMaxMs = 10/],
+    [
+      "timings",
+      ["--error-backoff-max-ms", "10", ...ADMIN],
+      HUB_ENV,
+      /--error-backoff-max-ms = 10: expected at least --error-backoff-base-ms \(1000\)/,
+    ],
     [
       "unknown cluster",
       ADMIN,
