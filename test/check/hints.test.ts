@@ -154,3 +154,23 @@ void test("authorization: a role not allowed on the topic gets the permission hi
     await sim.close();
   }
 });
+
+void test("check options: parse and cross-field problems come in one error", () => {
+  const run = () =>
+    loadConfig(
+      checkSchema,
+      ["--bogus", "--min-replicas", "5", "--max-replicas", "2", "--trigger-index", "x"],
+      {},
+      checkOptions,
+    );
+  assert.throws(run, (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems, [
+      "unknown flag --bogus (see --help)",
+      '--trigger-index = "x": expected an integer in 0..1000',
+      "give the trigger with --metadata key=value (repeatable) or --scaled-object FILE",
+      "--min-replicas 5 is above --max-replicas 2",
+    ]);
+    return true;
+  });
+});

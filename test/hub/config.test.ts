@@ -198,3 +198,100 @@ void test("docs/configuration.md holds exactly the rendered hub flags table", ()
   const tables = doc.split("\n").filter((l) => l.startsWith("| `--"));
   assert.equal(tables.length, Object.keys(hubSchema).length, "no stale rows beside the table");
 });
+
+void test("one run reports parse problems and cross-field problems together, each naming its flag", () => {
+  const p = problems(() =>
+    loadHubConfig(
+      [
+        "--grpc-port",
+        "x",
+        "--fast-poll-ms",
+        "5000",
+        "--slow-poll-ms",
+        "100",
+        "--heartbeat-interval-ms",
+        "5000",
+        "--lease-timeout-ms",
+        "1000",
+        "--grpc-tls-cert-file",
+        "c",
+        "--bogus",
+      ],
+      { PPS_LOG_LEVEL: "loud" },
+    ),
+  );
+  const want = [
+    /^unknown flag --bogus/,
+    /^--grpc-port = "x": expected an integer in 0\.\.65535$/,
+    /^PPS_LOG_LEVEL = "loud": expected one of fatal, error/,
+    /^--slow-poll-ms = 100: expected at least --fast-poll-ms \(5000\)$/,
+    /^--heartbeat-interval-ms \(5000\) must be below --lease-timeout-ms \(1000\)$/,
+    /^--grpc-tls-cert-file and --grpc-tls-key-file must be set together$/,
+    /^no Pulsar cluster configured/,
+  ];
+  for (const re of want)
+    assert.ok(
+      p.some((m) => re.test(m)),
+      `${String(re)}\n${p.join("\n")}`,
+    );
+  assert.equal(p.length, want.length, p.join("\n"));
+});
+
+void test("a rule between values is skipped when one of them failed (its own problem says it)", () => {
+  const p = problems(() => loadHubConfig([...ADMIN, "--fast-poll-ms", "abc", "--slow-poll-ms", "100"], {}));
+  assert.deepEqual(p, ['--fast-poll-ms = "abc": expected an integer in 1..86400000']);
+  // A bad admin URL is reported once: no "no cluster configured", no rule over the flags cluster.
+  const url = problems(() =>
+    loadHubConfig(["--pulsar-admin-url", "ws://p:8080", "--pulsar-auth", "tls"], {}),
+  );
+  assert.deepEqual(url, ['--pulsar-admin-url = "ws://p:8080": expected an http:// or https:// URL']);
+});
+
+void test("clusters file: each problem names the file, the JSON path of the field and what is expected", () => {
+  const f = file(
+    "paths.yaml",
+    [
+      "clusters:",
+      "  - {name: east, adminUrl: http://e:8080, requestTimeoutMs: 5, auth: kerberos}",
+      "  - {name: 'bad name!', adminUrl: 8080, wsUrl: http://w:8080}",
+      "  - {name: west, adminUrl: http://w:8080, token: abc}",
+      "  - {name: tls, adminUrl: http://t:8080, auth: tls, caFile: /no/ca.pem}",
+      "  - 42",
+    ].join("\n"),
+  );
+  const p = problems(() =>
+    clusters(["--pulsar-admin-url", "http://p:8080", "--pulsar-cluster-name", "-x", "--clusters-file", f]),
+  );
+  const at = `clusters file ${f} clusters`;
+  const want = [
+    `--pulsar-cluster-name = "-x": expected 1-63 letters, digits, _ . - (starting alphanumeric)`,
+    `${at}[0].auth = "kerberos": expected one of none, token, basic, tls, oauth2`,
+    `${at}[0].requestTimeoutMs = 5: expected an integer in 100..600000`,
+    `${at}[1].name = "bad name!": expected 1-63 letters, digits, _ . - (starting alphanumeric)`,
+    `${at}[1].adminUrl = 8080: expected an http:// or https:// URL`,
+    `${at}[1].wsUrl = "http://w:8080": expected a ws:// or wss:// URL`,
+    `${at}[2]: token is not accepted in a file; use tokenFile`,
+    `${at}[3]: CA file "/no/ca.pem" (caFile) does not exist`,
+    `${at}[3]: auth tls needs a certificate file and a key file (tlsCertFile, tlsKeyFile)`,
+    `${at}[3]: auth tls needs an https:// admin URL (adminUrl)`,
+    `${at}[4]: expected a mapping of cluster fields`,
+  ];
+  assert.deepEqual([...p].sort(), [...want].sort());
+});
+
+void test("clusters from flags: the rules between values name the flags", () => {
+  const p = problems(() =>
+    clusters([
+      "--pulsar-admin-url",
+      "http://p:8080",
+      "--pulsar-auth",
+      "basic",
+      "--pulsar-basic-password-file",
+      join(dir, "no-pw"),
+    ]),
+  );
+  assert.deepEqual(p, [
+    `cluster "default" (--pulsar-* flags): password file "${join(dir, "no-pw")}" (--pulsar-basic-password-file) does not exist`,
+    'cluster "default" (--pulsar-* flags): auth basic needs a user name and a password file (--pulsar-basic-username, --pulsar-basic-password-file)',
+  ]);
+});

@@ -204,3 +204,43 @@ void test("docs/sidecar.md holds exactly the rendered sidecar flags table", () =
   const rows = doc.split("\n").filter((l) => l.startsWith("| `--"));
   assert.equal(rows.length, Object.keys(sidecarSchema).length, "no stale rows beside the table");
 });
+
+void test("sidecar config: parse and cross-field problems come in one error", () => {
+  const p = problems([
+    ...ADMIN,
+    "--hub-url",
+    "ws://hub/v1/sidecars",
+    "--grpc-port",
+    "9090",
+    "--http-port",
+    "on",
+    "--fast-poll-ms",
+    "2000",
+    "--slow-poll-ms",
+    "1000",
+    "--watch",
+    "nope@t/ns/x:s",
+  ]);
+  const want = [
+    /^set exactly one of --hub-url .* both are set$/,
+    /^--http-port = "on": expected an integer/,
+    /^--slow-poll-ms = 1000: expected at least --fast-poll-ms \(2000\)$/,
+    /^--watch "nope@persistent:\/\/t\/ns\/x:s": cluster "nope" is not configured/,
+  ];
+  for (const re of want)
+    assert.ok(
+      p.some((m) => re.test(m)),
+      `${String(re)}\n${p.join("\n")}`,
+    );
+  assert.equal(p.length, want.length, p.join("\n"));
+  // A --hub-url that failed to parse still counts as given: both modes are named, once each.
+  const bad = problems([...ADMIN, "--grpc-port", "9090"], { ...HUB_ENV, PPS_HUB_URL: "http://hub" });
+  assert.ok(
+    bad.some((m) => /^PPS_HUB_URL = "http:\/\/hub": expected a ws/.test(m)),
+    bad.join("\n"),
+  );
+  assert.ok(
+    bad.some((m) => /both are set$/.test(m)),
+    bad.join("\n"),
+  );
+});
