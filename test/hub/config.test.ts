@@ -193,7 +193,7 @@ void test("docs/configuration.md holds exactly the rendered hub flags table", ()
   const table = renderConfigTable(hubSchema);
   assert.ok(
     doc.includes(`${table}\n`),
-    "docs/configuration.md is out of date: paste renderConfigTable(hubSchema)",
+    "docs/configuration.md is out of date: run `npx tsx scripts/config-docs.ts`",
   );
   const tables = doc.split("\n").filter((l) => l.startsWith("| `--"));
   assert.equal(tables.length, Object.keys(hubSchema).length, "no stale rows beside the table");

@@ -199,7 +199,7 @@ void test("docs/sidecar.md holds exactly the rendered sidecar flags table", () =
   const table = renderConfigTable(sidecarSchema);
   assert.ok(
     doc.includes(`${table}\n`),
-    "docs/sidecar.md is out of date: paste renderConfigTable(sidecarSchema)",
+    "docs/sidecar.md is out of date: run `npx tsx scripts/config-docs.ts`",
   );
   const rows = doc.split("\n").filter((l) => l.startsWith("| `--"));
   assert.equal(rows.length, Object.keys(sidecarSchema).length, "no stale rows beside the table");
