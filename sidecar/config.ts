@@ -1,15 +1,7 @@
 import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
-import {
-  field,
-  int,
-  loadConfig,
-  str,
-  type Checks,
-  type ConfigOf,
-  type LoadResult,
-  type Parser,
-} from "../src/lib/config.js";
+import { int, str, type Parser } from "../src/lib/config-parsers.js";
+import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
 import { LIMITS } from "../src/hub/contract/limits.js";

@@ -1,4 +1,5 @@
-import { bool, field, int, str, type Checks, type ConfigOf, type Parser } from "../lib/config.js";
+import { bool, int, str, type Parser } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { clusterSchema } from "../pulsar/cluster-schema.js";
 
 /** `key=value`, the key non-empty; kept as given and split by `checkOptions`. */

@@ -1,4 +1,5 @@
-import { bool, field, int, type Checks, type ConfigOf } from "../lib/config.js";
+import { bool, int } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 
 const PORT = int(0, 65535);

@@ -1,13 +1,5 @@
-import {
-  field,
-  int,
-  list,
-  loadConfig,
-  str,
-  type Checks,
-  type ConfigOf,
-  type LoadResult,
-} from "../lib/config.js";
+import { int, list, str } from "../lib/config-parsers.js";
+import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../pulsar/cluster-schema.js";

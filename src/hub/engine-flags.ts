@@ -1,4 +1,5 @@
-import { field, int, str, type Checks, type ConfigOf } from "../lib/config.js";
+import { int, str } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { REGISTRY_DEFAULTS } from "../state/registry.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { DEFAULT_FIRST_READ_WAIT_MS } from "../watch/engine.js";

@@ -1,4 +1,5 @@
-import { field, fromZod, integer, oneOf, str, type Checks, type ConfigOf } from "../lib/config.js";
+import { fromZod, integer, oneOf, str } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import type { ClusterConfig } from "./cluster.js";
 import {
   buildCluster,
@@ -147,7 +148,7 @@ export type ClusterSchemaConfig = ConfigOf<typeof clusterSchema>;
 export type { ClusterFileIo } from "./cluster-rules.js";
 
 /** The cluster keys of the --pulsar-* flags (clusterName -> name, ...). */
-const FLAG_OF: Readonly<Record<ClusterKey, keyof typeof clusterSchema | undefined>> = {
+const FLAG_OF: Readonly<Record<ClusterKey, keyof typeof clusterSchema>> = {
   name: "pulsarClusterName",
   adminUrl: "pulsarAdminUrl",
   wsUrl: "pulsarWsUrl",
@@ -168,10 +169,7 @@ const FLAG_OF: Readonly<Record<ClusterKey, keyof typeof clusterSchema | undefine
 
 const flagPlace = (cluster: string): ClusterPlace => ({
   where: `cluster ${JSON.stringify(cluster)} (--pulsar-* flags)`,
-  name: (k) => {
-    const key = FLAG_OF[k];
-    return key !== undefined ? `--${clusterSchema[key].flag}` : k;
-  },
+  name: (k) => `--${clusterSchema[FLAG_OF[k]].flag}`,
   tokenHint: "exactly one of a token file (--pulsar-token-file) or a token (PPS_PULSAR_TOKEN)",
 });
 
@@ -188,29 +186,12 @@ export function clustersFromConfig(
   const problems: string[] = [];
   const inputs: Array<[ClusterInput, ClusterPlace]> = [];
   const flagsGiven = cfg.pulsarAdminUrl !== undefined || !checks.ok("pulsarAdminUrl");
-  const flagKeys = Object.values(FLAG_OF).filter((k) => k !== undefined);
+  const flagKeys = Object.values(FLAG_OF);
   if (cfg.pulsarAdminUrl !== undefined && checks.ok(...flagKeys)) {
-    inputs.push([
-      {
-        name: cfg.pulsarClusterName,
-        adminUrl: cfg.pulsarAdminUrl,
-        wsUrl: cfg.pulsarWsUrl,
-        auth: cfg.pulsarAuth,
-        token: cfg.pulsarToken,
-        tokenFile: cfg.pulsarTokenFile,
-        basicUsername: cfg.pulsarBasicUsername,
-        basicPasswordFile: cfg.pulsarBasicPasswordFile,
-        tlsCertFile: cfg.pulsarTlsCertFile,
-        tlsKeyFile: cfg.pulsarTlsKeyFile,
-        caFile: cfg.pulsarCaFile,
-        oauth2CredentialsFile: cfg.pulsarOauth2CredentialsFile,
-        oauth2IssuerUrl: cfg.pulsarOauth2IssuerUrl,
-        oauth2Audience: cfg.pulsarOauth2Audience,
-        oauth2Scope: cfg.pulsarOauth2Scope,
-        requestTimeoutMs: cfg.pulsarRequestTimeoutMs,
-      },
-      flagPlace(cfg.pulsarClusterName),
-    ]);
+    const fromFlags = Object.fromEntries(
+      Object.entries(FLAG_OF).map(([k, flagKey]) => [k, cfg[flagKey]]),
+    ) as unknown as ClusterInput;
+    inputs.push([fromFlags, flagPlace(cfg.pulsarClusterName)]);
   } else if (!flagsGiven && (cfg.pulsarAuth !== "none" || cfg.pulsarWsUrl !== undefined)) {
     problems.push(
       "--pulsar-auth / --pulsar-ws-url are set but --pulsar-admin-url (PPS_PULSAR_ADMIN_URL) is not",

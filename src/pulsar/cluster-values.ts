@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { urlSchema } from "../lib/config.js";
+import { urlSchema } from "../lib/config-parsers.js";
 
 /**
  * The rule of each cluster value, the one place: the --pulsar-* flags (cluster-schema.ts) and the

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { bool, field, int, list, oneOf, str, type Checks, type ConfigOf } from "../lib/config.js";
+import { bool, int, list, oneOf, str } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 import type { AuthMode, AuthOptions, TlsOptions } from "./options.js";
 

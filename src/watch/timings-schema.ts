@@ -1,4 +1,5 @@
-import { field, integer, type Checks, type ConfigOf } from "../lib/config.js";
+import { integer } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { DEFAULT_WATCH_TIMINGS, timingProblems, WATCH_TIMING_RANGES, type WatchTimings } from "./timings.js";
 
 const d = DEFAULT_WATCH_TIMINGS;

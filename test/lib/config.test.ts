@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bool, field, int, parseConfig, str } from "../../src/lib/config.js";
+import { bool, int, str } from "../../src/lib/config-parsers.js";
+import { field, parseConfig } from "../../src/lib/config.js";
 import { ConfigError } from "../../src/lib/errors.js";
 
 const schema = {
