@@ -12,7 +12,7 @@ export interface Parser<T> {
 }
 
 /** The first message of a failed zod check, as a Parser reports it. */
-export function zodProblem(error: z.ZodError): string {
+function zodProblem(error: z.ZodError): string {
   return error.issues[0]?.message ?? "invalid value";
 }
 
