@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
-import { field, int, str, type ConfigOf, type Parser } from "../src/lib/config.js";
+import { int, str, type Parser } from "../src/lib/config-parsers.js";
+import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
 import { LIMITS } from "../src/hub/contract/limits.js";
@@ -160,44 +161,39 @@ export interface StandaloneSettings extends Common {
 export type SidecarSettings = HubModeSettings | StandaloneSettings;
 
 /**
- * The settings of a parsed config, with every cross-field problem (mode, token, pod, keys,
- * clusters, timings) reported together in one ConfigError.
+ * The settings of a parsed config: the rules between values (mode, token, pod, keys, clusters,
+ * timings) run here, in the run that parsed them, so every problem is reported together.
  */
-export function sidecarSettings(cfg: SidecarConfig, io?: ClusterFileIo): SidecarSettings {
-  const problems: string[] = [];
-  const collect = <T>(fn: () => T, fallback: T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-      return fallback;
-    }
-  };
-  if ((cfg.hubUrl === undefined) === (cfg.grpcPort === undefined)) {
-    problems.push(
-      cfg.hubUrl === undefined
-        ? "set exactly one of --hub-url (PPS_HUB_URL, hub mode) and --grpc-port (PPS_GRPC_PORT, standalone mode); neither is set"
-        : "set exactly one of --hub-url (PPS_HUB_URL, hub mode) and --grpc-port (PPS_GRPC_PORT, standalone mode); both are set",
+export function sidecarSettings(
+  cfg: SidecarConfig,
+  checks: Checks,
+  io?: ClusterFileIo,
+): SidecarSettings | undefined {
+  // A value that failed to parse was still given: the mode follows what the operator wrote.
+  const given = (key: keyof SidecarConfig) => cfg[key] !== undefined || !checks.ok(key);
+  const hubMode = given("hubUrl");
+  if (hubMode === given("grpcPort")) {
+    checks.problem(
+      `set exactly one of --hub-url (PPS_HUB_URL, hub mode) and --grpc-port (PPS_GRPC_PORT, standalone mode); ${hubMode ? "both are set" : "neither is set"}`,
     );
   }
-  const clusters = collect(() => clustersFromConfig(cfg, io), []);
-  const timings = collect(() => timingsFromConfig(cfg), undefined);
+  const clusters = clustersFromConfig(cfg, checks, io);
+  const timings = timingsFromConfig(cfg, checks);
+  const problems: string[] = [];
   const keys =
     clusters.length > 0 ? resolveWatchKeys(cfg.watch, clusters, cfg.pulsarClusterName, problems) : [];
+  if (hubMode && !given("grpcPort")) problems.push(...hubProblems(cfg, checks));
+  for (const p of problems) checks.problem(p);
   const common = {
     clusters,
+    timings,
     httpPort: cfg.httpPort,
     listenHost: cfg.listenHost,
     logLevel: cfg.logLevel,
   };
   if (cfg.hubUrl !== undefined && cfg.grpcPort === undefined) {
-    const hub = hubProblems(cfg);
-    problems.push(...hub);
-    if (problems.length > 0 || !timings) throw new ConfigError(problems);
     return Object.freeze({
       ...common,
-      timings,
       mode: "hub",
       hubUrl: cfg.hubUrl,
       token: cfg.hubTokenFile !== undefined ? { file: cfg.hubTokenFile } : { value: cfg.hubToken ?? "" },
@@ -207,10 +203,9 @@ export function sidecarSettings(cfg: SidecarConfig, io?: ClusterFileIo): Sidecar
       keys,
     });
   }
-  if (problems.length > 0 || !timings || cfg.grpcPort === undefined) throw new ConfigError(problems);
+  if (cfg.grpcPort === undefined) return undefined;
   return Object.freeze({
     ...common,
-    timings,
     mode: "standalone",
     grpcPort: cfg.grpcPort,
     namespaces: cfg.podNamespace !== undefined ? [cfg.podNamespace] : "all",
@@ -219,10 +214,26 @@ export function sidecarSettings(cfg: SidecarConfig, io?: ClusterFileIo): Sidecar
   });
 }
 
+/** argv and env to SidecarSettings; throws one ConfigError listing every problem. */
+export function loadSidecarConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  io?: ClusterFileIo,
+): LoadResult<SidecarSettings> {
+  const loaded = loadConfig(sidecarSchema, argv, env, (cfg, checks) => sidecarSettings(cfg, checks, io));
+  if (loaded.help) return loaded;
+  // Unreachable: without a mode sidecarSettings reported a problem, and loadConfig threw it.
+  if (loaded.config === undefined) throw new ConfigError(["set --hub-url or --grpc-port"]);
+  return { help: false, config: loaded.config };
+}
+
 /** What hub mode needs beyond the common fields. */
-function hubProblems(cfg: SidecarConfig): string[] {
+function hubProblems(cfg: SidecarConfig, checks: Checks): string[] {
   const problems: string[] = [];
-  if ((cfg.hubTokenFile === undefined) === (cfg.hubToken === undefined)) {
+  if (
+    (cfg.hubTokenFile === undefined) === (cfg.hubToken === undefined) &&
+    checks.ok("hubTokenFile", "hubToken")
+  ) {
     problems.push(
       "hub mode needs exactly one of --hub-token-file (PPS_HUB_TOKEN_FILE) and the token in PPS_HUB_TOKEN",
     );
@@ -231,18 +242,22 @@ function hubProblems(cfg: SidecarConfig): string[] {
     problems.push(`--hub-ca-file ${JSON.stringify(cfg.hubCaFile)} does not exist`);
   }
   if (cfg.podName === undefined) {
-    problems.push("hub mode needs --pod-name (env POD_NAME, from the downward API metadata.name)");
+    if (checks.ok("podName")) {
+      problems.push("hub mode needs --pod-name (env POD_NAME, from the downward API metadata.name)");
+    }
   } else if (cfg.podName.length > LIMITS.podChars) {
     problems.push(`--pod-name must be at most ${LIMITS.podChars} characters`);
   }
   if (cfg.podNamespace === undefined) {
-    problems.push(
-      "hub mode needs --pod-namespace (env POD_NAMESPACE, from the downward API metadata.namespace)",
-    );
+    if (checks.ok("podNamespace")) {
+      problems.push(
+        "hub mode needs --pod-namespace (env POD_NAMESPACE, from the downward API metadata.namespace)",
+      );
+    }
   } else if (cfg.podNamespace.length > LIMITS.namespaceChars) {
     problems.push(`--pod-namespace must be at most ${LIMITS.namespaceChars} characters`);
   }
-  if (cfg.watch.length === 0) {
+  if (cfg.watch.length === 0 && checks.ok("watch")) {
     problems.push("hub mode needs at least one --watch topic:subscription (PPS_WATCH)");
   }
   return problems;

@@ -2,14 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startHubHttp, type HubHttp } from "../src/hub/http.js";
 import { systemClock } from "../src/lib/clock.js";
-import { parseConfig, renderHelp } from "../src/lib/config.js";
+import { renderHelp } from "../src/lib/config.js";
 import { createLogger, type Logger } from "../src/lib/logger.js";
 import type { Registry } from "prom-client";
 import { programRegistry } from "../src/lib/metrics.js";
 import { packageRoot } from "../src/lib/package-root.js";
 import { safeUrl } from "../src/pulsar/safe-url.js";
 import { keyId } from "../src/state/key.js";
-import { sidecarSchema, sidecarSettings, type SidecarSettings } from "./config.js";
+import { loadSidecarConfig, sidecarSchema, type SidecarSettings } from "./config.js";
 import { signalled } from "../src/lib/signals.js";
 import { step } from "./lifecycle.js";
 
@@ -45,12 +45,12 @@ async function startMode(s: SidecarSettings, logger: Logger, registry: Registry)
 
 /** The sidecar's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const parsed = parseConfig(sidecarSchema, argv, process.env);
-  if (parsed.help) {
+  const loaded = loadSidecarConfig(argv, process.env);
+  if (loaded.help) {
     process.stdout.write(renderHelp(USAGE, DESCRIPTION, sidecarSchema));
     return 0;
   }
-  const s = sidecarSettings(parsed.config);
+  const s = loaded.config;
   const signal = signalled();
   const logger = createLogger(s.logLevel);
   const log = logger.child({ component: "sidecar" });

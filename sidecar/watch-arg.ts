@@ -1,4 +1,4 @@
-import type { Parser } from "../src/lib/config.js";
+import type { Parser } from "../src/lib/config-parsers.js";
 import { LIMITS } from "../src/hub/contract/limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { parseTopicName, topicToString } from "../src/pulsar/topic-name.js";

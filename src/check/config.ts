@@ -1,5 +1,5 @@
-import { bool, field, int, str, type ConfigOf, type Parser } from "../lib/config.js";
-import { ConfigError } from "../lib/errors.js";
+import { bool, int, str, type Parser } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { clusterSchema } from "../pulsar/cluster-schema.js";
 
 /** `key=value`, the key non-empty; kept as given and split by `checkOptions`. */
@@ -82,8 +82,8 @@ export interface CheckOptions {
   readonly json: boolean;
 }
 
-/** Cross-field checks; throws ConfigError listing every problem. */
-export function checkOptions(cfg: CheckConfig): CheckOptions {
+/** The rules between check's values; their problems go to `checks` (then undefined comes back). */
+export function checkOptions(cfg: CheckConfig, checks: Checks): CheckOptions | undefined {
   // ConfigOf cannot see `repeatable`/optional through field(); the runtime values are these.
   const entries = (cfg.metadata as unknown as readonly string[] | undefined) ?? [];
   const scaledObject = cfg.scaledObject as string | undefined;
@@ -92,7 +92,7 @@ export function checkOptions(cfg: CheckConfig): CheckOptions {
   const maxReplicas = cfg.maxReplicas as number | undefined;
   const scaledObjectName = cfg.scaledObjectName as string | undefined;
   const problems: string[] = [];
-  if (entries.length === 0 && scaledObject === undefined) {
+  if (entries.length === 0 && scaledObject === undefined && checks.ok("metadata", "scaledObject")) {
     problems.push("give the trigger with --metadata key=value (repeatable) or --scaled-object FILE");
   }
   if (scaledObject === undefined && triggerIndex !== undefined) {
@@ -104,7 +104,8 @@ export function checkOptions(cfg: CheckConfig): CheckOptions {
   if (minReplicas !== undefined && maxReplicas !== undefined && minReplicas > maxReplicas) {
     problems.push(`--min-replicas ${minReplicas} is above --max-replicas ${maxReplicas}`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  for (const p of problems) checks.problem(p);
+  if (problems.length > 0 || !checks.ok("metadata")) return undefined;
   // fromEntries defines own properties, so a key such as __proto__ stays a plain key.
   const metadata = Object.fromEntries(
     entries.map((entry) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { systemClock } from "../lib/clock.js";
-import { parseConfig, renderHelp } from "../lib/config.js";
+import { loadConfig, renderHelp } from "../lib/config.js";
 import { ConfigError, errorText } from "../lib/errors.js";
 import { clustersFromConfig } from "../pulsar/cluster-schema.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
@@ -63,25 +63,18 @@ function readTrigger(
 
 /** check's composition root. Resolves to the exit code; ConfigError (exit 2) propagates to the CLI. */
 export async function run(argv: readonly string[], io: CheckIo = processIo): Promise<number> {
-  const parsed = parseConfig(checkSchema, argv, io.env);
-  if (parsed.help) {
+  const loaded = loadConfig(checkSchema, argv, io.env, (cfg, checks) => {
+    const opts = checkOptions(cfg, checks);
+    const clusters = clustersFromConfig(cfg, checks);
+    return { opts, clusters, trigger: opts && checks.collect(() => readTrigger(opts)) };
+  });
+  if (loaded.help) {
     io.out(renderHelp(USAGE, DESCRIPTION, checkSchema));
     return 0;
   }
-  const problems: string[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-      return undefined;
-    }
-  };
-  const opts = collect(() => checkOptions(parsed.config));
-  const clusters = collect(() => clustersFromConfig(parsed.config));
-  const trigger = opts && collect(() => readTrigger(opts));
-  if (!opts || !clusters || !trigger || problems.length > 0) throw new ConfigError(problems);
+  const { opts, clusters, trigger } = loaded.config;
+  // Unreachable: without options or a trigger a problem was reported, and loadConfig threw it.
+  if (!opts || !trigger) throw new ConfigError(["no trigger to check"]);
 
   const report = await inspect(
     { ...trigger, clusters },

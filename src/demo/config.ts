@@ -1,4 +1,5 @@
-import { bool, field, int, type ConfigOf } from "../lib/config.js";
+import { bool, int } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 
 const PORT = int(0, 65535);
@@ -127,11 +128,10 @@ export const demoSchema = {
 
 export type DemoConfig = ConfigOf<typeof demoSchema>;
 
-/** Cross-field problems the schema cannot see on its own. */
-export function demoConfigProblems(cfg: DemoConfig): string[] {
-  const problems: string[] = [];
-  if (cfg.maxReplicas < Math.max(1, cfg.minReplicas)) {
-    problems.push(`--max-replicas = ${cfg.maxReplicas}: expected >= --min-replicas and >= 1`);
+/** The rules between the demo's values, in the run that parsed them (problems go to `checks`). */
+export function demoSettings(cfg: DemoConfig, checks: Checks): DemoConfig {
+  if (checks.ok("minReplicas", "maxReplicas") && cfg.maxReplicas < Math.max(1, cfg.minReplicas)) {
+    checks.problem(`--max-replicas = ${cfg.maxReplicas}: expected >= --min-replicas and >= 1`);
   }
-  return problems;
+  return cfg;
 }

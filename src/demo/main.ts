@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig, renderHelp } from "../lib/config.js";
-import { ConfigError, errorText } from "../lib/errors.js";
+import { loadConfig, renderHelp } from "../lib/config.js";
+import { errorText } from "../lib/errors.js";
 import { startSimulator } from "../sim/index.js";
 import { Autoscaler } from "./autoscaler.js";
 import { startHub, startSidecar, type StackSettings } from "./children.js";
-import { demoConfigProblems, demoSchema, type DemoConfig } from "./config.js";
+import { demoSchema, demoSettings, type DemoConfig } from "./config.js";
 import { ConsumerDeployment } from "./deployment.js";
 import { KedaClient } from "./keda-client.js";
 import { LeaseTracker } from "./leases.js";
@@ -60,13 +60,11 @@ function stopSignal(): StopSignal {
 
 /** The demo's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const parsed = parseConfig(demoSchema, argv, process.env);
+  const parsed = loadConfig(demoSchema, argv, process.env, demoSettings);
   if (parsed.help) {
     process.stdout.write(renderHelp(USAGE, DESCRIPTION, demoSchema));
     return 0;
   }
-  const problems = demoConfigProblems(parsed.config);
-  if (problems.length > 0) throw new ConfigError(problems);
   const signal = stopSignal();
   let stdoutOpen = true;
   // A closed stdout (`| head`) stops the demo cleanly instead of crashing it.

@@ -1,11 +1,15 @@
-import { field, int, list, str, type ConfigOf } from "../lib/config.js";
+import { int, list, str } from "../lib/config-parsers.js";
+import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
-import { clusterSchema } from "../pulsar/cluster-schema.js";
-import { hubEngineProblems, hubEngineSchema } from "./engine-schema.js";
+import type { ClusterConfig } from "../pulsar/cluster.js";
+import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../pulsar/cluster-schema.js";
+import { timingsFromConfig } from "../watch/timings-schema.js";
+import type { WatchTimings } from "../watch/timings.js";
+import { hubEngineRules, hubEngineSchema } from "./engine-flags.js";
 
 /**
  * The hub's configuration schema (env prefix PPS_): its own fields, then the watch engine, lease
- * and sidecar gateway fragment (engine-schema.ts, with the watcher timings), then the clusters.
+ * and sidecar gateway fragment (engine-flags.ts, with the watcher timings), then the clusters.
  */
 export const hubSchema = {
   grpcPort: field({
@@ -95,7 +99,7 @@ export function servedNamespaces(
   };
 }
 
-/** TLS settings, with the problems of a half-set pair. */
+/** TLS settings (a half-set pair is a problem of hubSettings). */
 export function grpcTls(
   cfg: HubConfig,
 ): { certFile: string; keyFile: string; clientCaFile?: string } | undefined {
@@ -107,14 +111,32 @@ export function grpcTls(
   };
 }
 
-/** Cross-field problems the schema cannot see on its own. */
-export function hubConfigProblems(cfg: HubConfig): string[] {
-  const problems: string[] = hubEngineProblems(cfg);
+/** What the hub runs with: the values, and the clusters and watcher timings derived from them. */
+export interface HubSettings {
+  readonly config: HubConfig;
+  readonly clusters: readonly ClusterConfig[];
+  readonly timings: WatchTimings;
+}
+
+/** The rules between the hub's values, the clusters and the timings, in the run that parsed them. */
+export function hubSettings(cfg: HubConfig, checks: Checks, io?: ClusterFileIo): HubSettings {
+  hubEngineRules(cfg, checks);
   if ((cfg.grpcTlsCertFile === undefined) !== (cfg.grpcTlsKeyFile === undefined)) {
-    problems.push("--grpc-tls-cert-file and --grpc-tls-key-file must be set together");
+    checks.problem("--grpc-tls-cert-file and --grpc-tls-key-file must be set together");
   }
   if (cfg.grpcTlsClientCaFile !== undefined && cfg.grpcTlsCertFile === undefined) {
-    problems.push("--grpc-tls-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file");
+    checks.problem("--grpc-tls-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file");
   }
-  return problems;
+  const clusters = clustersFromConfig(cfg, checks, io);
+  const timings = timingsFromConfig(cfg, checks);
+  return Object.freeze({ config: cfg, clusters, timings });
+}
+
+/** argv and env to HubSettings; throws one ConfigError listing every problem. */
+export function loadHubConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  io?: ClusterFileIo,
+): LoadResult<HubSettings> {
+  return loadConfig(hubSchema, argv, env, (cfg, checks) => hubSettings(cfg, checks, io));
 }

@@ -10,7 +10,7 @@ import { createPulsarAccess, type PulsarAccess } from "../pulsar/index.js";
 import { WatchEngine } from "../watch/engine.js";
 import { LocalWatchDriver, type ClusterPorts } from "../watch/local-driver.js";
 import type { WatchTimings } from "../watch/timings.js";
-import { sidecarTokenSource, type HubEngineConfig } from "./engine-schema.js";
+import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";

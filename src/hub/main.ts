@@ -1,17 +1,13 @@
 import { systemClock } from "../lib/clock.js";
-import { parseConfig, renderHelp } from "../lib/config.js";
-import { ConfigError } from "../lib/errors.js";
+import { renderHelp } from "../lib/config.js";
 import { createLogger } from "../lib/logger.js";
 import { programRegistry } from "../lib/metrics.js";
 import { Health } from "../keda/health.js";
 import { startKedaServer } from "../keda/server.js";
 import { createKedaMetrics } from "../keda/service-metrics.js";
 import { createKedaService } from "../keda/service.js";
-import { clustersFromConfig } from "../pulsar/cluster-schema.js";
-import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "../watch/timings.js";
-import { timingsFromConfig } from "../watch/timings-schema.js";
 import { signalled } from "../lib/signals.js";
-import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
+import { grpcTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
 import { startHubHttp } from "./http.js";
 import { createHubState } from "./hub-state.js";
 
@@ -22,28 +18,12 @@ const DESCRIPTION =
 
 /** The hub's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const parsed = parseConfig(hubSchema, argv, process.env);
-  if (parsed.help) {
+  const loaded = loadHubConfig(argv, process.env);
+  if (loaded.help) {
     process.stdout.write(renderHelp(USAGE, DESCRIPTION, hubSchema));
     return 0;
   }
-  const cfg = parsed.config;
-  const problems = hubConfigProblems(cfg);
-  let clusters: ReturnType<typeof clustersFromConfig> = [];
-  let timings: WatchTimings = DEFAULT_WATCH_TIMINGS;
-  try {
-    clusters = clustersFromConfig(cfg);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  try {
-    timings = timingsFromConfig(cfg);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const { config: cfg, clusters, timings } = loaded.config;
 
   const logger = createLogger(cfg.logLevel);
   const log = logger.child({ component: "hub" });

@@ -1,17 +1,14 @@
+import { parseArgs } from "node:util";
+import { isBoolWord, list, type Parser } from "./config-parsers.js";
 import { ConfigError } from "./errors.js";
 
 /**
  * Config is data: one schema per program, each field with its flag, env name, default and doc line.
- * `parseConfig` reads flags then env (flags win), reports every problem together, and returns a
- * frozen typed object. `renderHelp` and `renderConfigTable` print the same schema for people.
+ * `loadConfig` reads flags (node:util parseArgs) then env (flags win), checks every value once,
+ * runs the program's cross-field rules in the same pass, and throws one ConfigError listing every
+ * problem. `renderHelp` and `renderConfigTable` print the same schema for people. The value
+ * parsers are in config-parsers.ts.
  */
-export interface Parser<T> {
-  /** Throws an Error whose message says what was expected, e.g. "expected an integer in 1..65535". */
-  parse(raw: string): T;
-  /** Short type description for help and docs, e.g. "integer 1..65535". */
-  readonly describe: string;
-}
-
 export interface FieldSpec<T> {
   readonly flag: string;
   readonly env: string;
@@ -47,175 +44,164 @@ export function field<T>(spec: FieldSpec<T>): FieldSpec<T> {
   return spec;
 }
 
-// ---- parsers ----------------------------------------------------------------------------------
+// ---- reading argv and env ---------------------------------------------------------------------
 
-export const str: Parser<string> = {
-  describe: "string",
-  parse(raw) {
-    if (raw.length === 0) throw new Error("expected a non-empty string");
-    return raw;
-  },
-};
-
-export function int(min: number, max: number): Parser<number> {
-  return {
-    describe: `integer ${min}..${max}`,
-    parse(raw) {
-      if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer in ${min}..${max}`);
-      const n = Number(raw.trim());
-      if (!Number.isSafeInteger(n) || n < min || n > max)
-        throw new Error(`expected an integer in ${min}..${max}`);
-      return n;
-    },
-  };
-}
-
-export const bool: Parser<boolean> = {
-  describe: "true|false",
-  parse(raw) {
-    const v = raw.trim().toLowerCase();
-    if (v === "true" || v === "1" || v === "yes") return true;
-    if (v === "false" || v === "0" || v === "no") return false;
-    throw new Error("expected true or false");
-  },
-};
-
-export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
-  return {
-    describe: values.join("|"),
-    parse(raw) {
-      if ((values as readonly string[]).includes(raw)) return raw as T;
-      throw new Error(`expected one of ${values.join(", ")}`);
-    },
-  };
-}
-
-export const url: Parser<string> = {
-  describe: "URL",
-  parse(raw) {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      throw new Error("expected an absolute URL such as http://host:8080");
-    }
-    if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) {
-      throw new Error("expected an http(s):// or ws(s):// URL");
-    }
-    return raw.replace(/\/+$/, "");
-  },
-};
-
-/** Comma-separated list of non-empty strings. */
-export const list: Parser<string[]> = {
-  describe: "comma-separated list",
-  parse(raw) {
-    return raw
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-  },
-};
-
-// ---- parsing ----------------------------------------------------------------------------------
-
-export interface ParsedArgs {
-  readonly values: ReadonlyMap<string, string[]>;
+interface RawValues {
+  readonly values: ReadonlyMap<string, { readonly raws: string[]; readonly source: string }>;
   readonly help: boolean;
   readonly problems: string[];
 }
 
-function readArgs(schema: Schema, argv: readonly string[]): ParsedArgs {
+/** Flags (parseArgs, lenient so that every bad argument is reported), then env for the rest. */
+function readRaw(schema: Schema, argv: readonly string[], env: NodeJS.ProcessEnv): RawValues {
   const byFlag = new Map(Object.values(schema).map((f) => [f.flag, f]));
-  const values = new Map<string, string[]>();
+  const options = Object.fromEntries(
+    Object.values(schema).map((f) => [
+      f.flag,
+      { type: f.switch ? ("boolean" as const) : ("string" as const) },
+    ]),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { ...options, help: { type: "boolean", short: "h" } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const fromFlags = new Map<string, string[]>();
   const problems: string[] = [];
   let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--help" || arg === "-h") {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === undefined) continue;
+    if (t.kind !== "option") {
+      const shown = t.kind === "positional" ? t.value : "--";
+      problems.push(`unexpected argument ${JSON.stringify(shown)}: flags look like --name value`);
+      continue;
+    }
+    if (t.name === "help") {
       help = true;
       continue;
     }
-    if (!arg.startsWith("--")) {
-      problems.push(`unexpected argument ${JSON.stringify(arg)}: flags look like --name value`);
+    const f = byFlag.get(t.name);
+    if (!f || !t.rawName.startsWith("--")) {
+      problems.push(`unknown flag ${t.rawName} (see --help)`);
       continue;
     }
-    const eq = arg.indexOf("=");
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const f = byFlag.get(name);
-    if (!f) {
-      problems.push(`unknown flag --${name} (see --help)`);
-      continue;
-    }
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else if (f.switch && (argv[i + 1] === undefined || argv[i + 1]?.startsWith("--"))) value = "true";
-    else {
-      value = argv[i + 1];
-      i++;
+    let value = t.value;
+    if (f.switch && value === undefined) {
+      // `--json false` as well as `--json` (parseArgs leaves the word as a positional).
+      const next = tokens[i + 1];
+      if (next?.kind === "positional" && isBoolWord(next.value)) {
+        value = next.value;
+        i++;
+      } else value = "true";
     }
     if (value === undefined) {
-      problems.push(`flag --${name} needs a value (${f.parser.describe})`);
+      problems.push(`flag --${t.name} needs a value (${f.parser.describe})`);
       continue;
     }
-    const prev = values.get(name) ?? [];
+    const prev = fromFlags.get(t.name) ?? [];
     if (prev.length > 0 && !f.repeatable) {
-      problems.push(`flag --${name} given more than once`);
+      problems.push(`flag --${t.name} given more than once`);
       continue;
     }
-    values.set(name, [...prev, value]);
+    fromFlags.set(t.name, [...prev, value]);
+  }
+  const values = new Map<string, { raws: string[]; source: string }>();
+  for (const [key, f] of Object.entries(schema)) {
+    const flagged = fromFlags.get(f.flag);
+    const envRaw = env[f.env];
+    if (flagged) values.set(key, { raws: flagged, source: `--${f.flag}` });
+    else if (envRaw !== undefined && envRaw !== "") {
+      const raws = f.repeatable ? list.parse(envRaw) : [envRaw];
+      values.set(key, { raws, source: f.env });
+    }
   }
   return { values, help, problems };
 }
 
-export type ParseResult<S extends Schema> = { help: true } | { help: false; config: ConfigOf<S> };
+// ---- loading ----------------------------------------------------------------------------------
+
+/** What cross-field rules see besides the values: which fields parsed, and where to report. */
+export interface Checks {
+  /** True when every named field parsed: a rule over a field that failed would only repeat it. */
+  readonly ok: (...keys: readonly string[]) => boolean;
+  /** Records a problem of the run. */
+  readonly problem: (text: string) => void;
+  /** Runs a step that throws ConfigError, keeping its problems; undefined when it threw. */
+  readonly collect: <T>(fn: () => T) => T | undefined;
+}
+
+export type LoadResult<R> = { help: true } | { help: false; config: R };
 
 /**
- * Parses argv and env against the schema. Throws ConfigError listing every problem found.
- * Each problem names the flag, the env variable, the value (unless secret) and what is expected.
+ * Reads argv and env against the schema, then `settle` derives the program's settings from the
+ * values (cross-field rules, files, mode) in the same run. Throws one ConfigError listing every
+ * problem; each names the flag or env variable, the value (unless secret) and what is expected.
  */
-export function parseConfig<S extends Schema>(
+export function loadConfig<S extends Schema, R>(
   schema: S,
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
-): ParseResult<S> {
-  const args = readArgs(schema, argv);
-  if (args.help) return { help: true };
-  const problems = [...args.problems];
+  settle: (cfg: ConfigOf<S>, checks: Checks) => R,
+): LoadResult<R> {
+  const raw = readRaw(schema, argv, env);
+  if (raw.help) return { help: true };
+  const problems = [...raw.problems];
+  const failed = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const [key, f] of Object.entries(schema)) {
-    const fromFlag = args.values.get(f.flag);
-    const envRaw = env[f.env];
-    const raws: string[] | undefined =
-      fromFlag ??
-      (envRaw !== undefined && envRaw !== ""
-        ? f.repeatable
-          ? envRaw
-              .split(",")
-              .map((s) => s.trim())
-              .filter((s) => s.length > 0)
-          : [envRaw]
-        : undefined);
-    const source = fromFlag ? `--${f.flag}` : `${f.env}`;
-    if (!raws) {
-      if (f.required) problems.push(`--${f.flag} (env ${f.env}) is required: ${f.doc}`);
+    const given = raw.values.get(key);
+    if (!given) {
+      if (f.required) {
+        problems.push(`--${f.flag} (env ${f.env}) is required: ${f.doc}`);
+        failed.add(key);
+      }
       out[key] = f.repeatable ? (f.default ?? []) : f.default;
       continue;
     }
     const parsed: unknown[] = [];
-    for (const raw of raws) {
+    for (const item of given.raws) {
       try {
-        parsed.push(f.parser.parse(raw));
+        parsed.push(f.parser.parse(item));
       } catch (err) {
-        const shown = f.secret ? "(secret value)" : JSON.stringify(raw);
-        problems.push(`${source} = ${shown}: ${err instanceof Error ? err.message : String(err)}`);
+        const shown = f.secret ? "(secret value)" : JSON.stringify(item);
+        problems.push(`${given.source} = ${shown}: ${err instanceof Error ? err.message : String(err)}`);
+        failed.add(key);
       }
     }
-    out[key] = f.repeatable ? parsed : parsed[0];
+    // A field that failed keeps its default, so that rules guarded by ok() see a typed value.
+    out[key] = failed.has(key) ? (f.repeatable ? [] : f.default) : f.repeatable ? parsed : parsed[0];
   }
+  const checks: Checks = {
+    ok: (...keys) => keys.every((k) => !failed.has(k)),
+    problem: (text) => problems.push(text),
+    collect(fn) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(...err.problems);
+        return undefined;
+      }
+    },
+  };
+  const settled = settle(Object.freeze(out) as ConfigOf<S>, checks);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { help: false, config: Object.freeze(out) as ConfigOf<S> };
+  return { help: false, config: settled };
 }
+
+/** The values alone, without cross-field rules (for schemas that have none, and tests). */
+export function parseConfig<S extends Schema>(
+  schema: S,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): LoadResult<ConfigOf<S>> {
+  return loadConfig(schema, argv, env, (cfg) => cfg);
+}
+
+// ---- rendering --------------------------------------------------------------------------------
 
 function shownDefault(f: FieldSpec<unknown>): string {
   if (f.secret) return "";

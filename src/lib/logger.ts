@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from "pino";
-import { field, oneOf } from "./config.js";
+import { oneOf } from "./config-parsers.js";
+import { field } from "./config.js";
 
 export type { Logger };
 

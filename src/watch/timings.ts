@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { ConfigError } from "../lib/errors.js";
 
 /** Every timing of a watcher, in milliseconds. Defaults live in DEFAULT_WATCH_TIMINGS only. */
@@ -28,22 +29,61 @@ export const DEFAULT_WATCH_TIMINGS: WatchTimings = Object.freeze({
   retryAfterMaxMs: 300_000,
 });
 
+const ms = (min: number) => z.int().min(min).max(86_400_000);
+
+/** The range of each timing, the one place: flags (timings-schema.ts) and watchTimings use these. */
+export const WATCH_TIMING_RANGES: Readonly<Record<keyof WatchTimings, z.ZodNumber>> = Object.freeze({
+  arrivalDebounceMs: ms(0),
+  fastPollMs: ms(1),
+  slowPollMs: ms(1),
+  noArrivalsPollMs: ms(1),
+  errorBackoffBaseMs: ms(1),
+  errorBackoffMaxMs: ms(1),
+  retryAfterMaxMs: ms(1),
+});
+
+type Key = keyof WatchTimings;
+
+/**
+ * The rules between timings. `name` says how a timing is called where it was given (a flag, or
+ * a field); `ok` says whether it was valid on its own (a rule over a bad value would repeat it).
+ */
+export function timingProblems(
+  t: WatchTimings,
+  name: (k: Key) => string,
+  ok: (...keys: Key[]) => boolean = () => true,
+): string[] {
+  const problems: string[] = [];
+  const atLeast = (big: Key, small: Key) => {
+    if (ok(big, small) && t[big] < t[small]) {
+      problems.push(`${name(big)} = ${t[big]}: expected at least ${name(small)} (${t[small]})`);
+    }
+  };
+  atLeast("errorBackoffMaxMs", "errorBackoffBaseMs");
+  atLeast("slowPollMs", "fastPollMs");
+  return problems;
+}
+
 /** Defaults overridden by `partial`; throws ConfigError listing every bad value. */
 export function watchTimings(partial: Partial<WatchTimings> = {}): WatchTimings {
   const t: WatchTimings = { ...DEFAULT_WATCH_TIMINGS };
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) Object.assign(t, { [k]: v });
+  const bad = new Set<Key>();
   const problems: string[] = [];
-  for (const [k, v] of Object.entries(t)) {
-    const min = k === "arrivalDebounceMs" ? 0 : 1;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
-      problems.push(`watch timing ${k} = ${String(v)}: expected a number >= ${min}`);
-    }
-  }
-  if (t.errorBackoffMaxMs < t.errorBackoffBaseMs) {
+  for (const [k, range] of Object.entries(WATCH_TIMING_RANGES) as Array<[Key, z.ZodNumber]>) {
+    if (range.safeParse(t[k]).success) continue;
+    bad.add(k);
     problems.push(
-      `watch timing errorBackoffMaxMs = ${t.errorBackoffMaxMs}: expected >= errorBackoffBaseMs (${t.errorBackoffBaseMs})`,
+      `watch timing ${k} = ${String(t[k])}: expected an integer in ${range.minValue}..${range.maxValue}`,
     );
   }
+  problems.push(
+    ...timingProblems(
+      t,
+      (k) => `watch timing ${k}`,
+      (...keys) => keys.every((k) => !bad.has(k)),
+    ),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(t);
 }

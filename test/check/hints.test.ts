@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkOptions, checkSchema, type CheckConfig } from "../../src/check/config.js";
+import { checkOptions, checkSchema } from "../../src/check/config.js";
 import { hintFor } from "../../src/check/hints.js";
 import { replicasFor } from "../../src/check/report.js";
 import { MetadataError } from "../../src/keda/errors.js";
 import { parseTriggerMetadata } from "../../src/keda/metadata.js";
-import { parseConfig } from "../../src/lib/config.js";
+import { loadConfig, parseConfig } from "../../src/lib/config.js";
 import { ConfigError } from "../../src/lib/errors.js";
 import type { ClusterConfig } from "../../src/pulsar/cluster.js";
 import {
@@ -111,18 +111,20 @@ void test("replicasFor: AverageValue ceil, min/max, scale to zero when inactive"
 });
 
 void test("checkOptions: metadata entries split at the first '=', later entries win", () => {
-  const parsed = parseConfig(
-    checkSchema,
+  const options = (argv: string[], env: NodeJS.ProcessEnv) => {
+    const parsed = loadConfig(checkSchema, argv, env, checkOptions);
+    assert.equal(parsed.help, false);
+    return (parsed as { config: ReturnType<typeof checkOptions> }).config;
+  };
+  const opts = options(
     ["--metadata", "topic=a/b/c", "--metadata", "x=1=2", "--metadata", "x=3", "--json"],
     {},
   );
-  assert.equal(parsed.help, false);
-  const opts = checkOptions((parsed as { config: CheckConfig }).config);
-  assert.deepEqual(opts.metadata, { topic: "a/b/c", x: "3" });
-  assert.equal(opts.json, true);
+  assert.deepEqual(opts?.metadata, { topic: "a/b/c", x: "3" });
+  assert.equal(opts?.json, true);
   assert.throws(() => parseConfig(checkSchema, ["--metadata", "=x"], {}), ConfigError);
-  const fromEnv = parseConfig(checkSchema, [], { PPS_CHECK_METADATA: "topic=a/b/c,subscription=s" });
-  assert.deepEqual(checkOptions((fromEnv as { config: CheckConfig }).config).metadata, {
+  const fromEnv = options([], { PPS_CHECK_METADATA: "topic=a/b/c,subscription=s" });
+  assert.deepEqual(fromEnv?.metadata, {
     topic: "a/b/c",
     subscription: "s",
   });
@@ -151,4 +153,24 @@ void test("authorization: a role not allowed on the topic gets the permission hi
   } finally {
     await sim.close();
   }
+});
+
+void test("check options: parse and cross-field problems come in one error", () => {
+  const run = () =>
+    loadConfig(
+      checkSchema,
+      ["--bogus", "--min-replicas", "5", "--max-replicas", "2", "--trigger-index", "x"],
+      {},
+      checkOptions,
+    );
+  assert.throws(run, (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems, [
+      "unknown flag --bogus (see --help)",
+      '--trigger-index = "x": expected an integer in 0..1000',
+      "give the trigger with --metadata key=value (repeatable) or --scaled-object FILE",
+      "--min-replicas 5 is above --max-replicas 2",
+    ]);
+    return true;
+  });
 });

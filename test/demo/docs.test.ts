@@ -10,6 +10,6 @@ void test("docs/demo.md lists the flags of the demo's schema", () => {
   const doc = readFileSync(join(packageRoot(), "docs", "demo.md"), "utf8");
   assert.ok(
     doc.includes(renderConfigTable(demoSchema)),
-    "docs/demo.md is out of date: paste renderConfigTable(demoSchema)",
+    "docs/demo.md is out of date: run `npx tsx scripts/config-docs.ts`",
   );
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { packageRoot } from "../../src/lib/package-root.js";
-import { withConfigTables } from "../../scripts/config-docs.js";
+import { GENERATED_DOCS, withConfigTables } from "../../scripts/config-docs.js";
 
 const readme = () => readFileSync(join(packageRoot(), "README.md"), "utf8");
 
@@ -15,6 +15,17 @@ void test("README's configuration tables are the ones generated from the schemas
     "README.md is out of date: run `npx tsx scripts/config-docs.ts`",
   );
   assert.match(text, /\| `--grpc-port` \| `PPS_GRPC_PORT` \| `9090` \|/);
+});
+
+void test("every generated configuration table in docs/ is the one generated from its schema", () => {
+  for (const [file, tables] of Object.entries(GENERATED_DOCS)) {
+    const text = readFileSync(join(packageRoot(), file), "utf8");
+    assert.equal(
+      text,
+      withConfigTables(text, tables),
+      `${file} is out of date: run \`npx tsx scripts/config-docs.ts\``,
+    );
+  }
 });
 
 void test("README's first two commands set up the demo and the tests, and .ci/run calls the same test command", () => {

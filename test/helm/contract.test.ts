@@ -5,9 +5,9 @@
  */
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/lib/config.js";
+import { loadConfig } from "../../src/lib/config.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../../src/pulsar/cluster-schema.js";
-import { hubConfigProblems, hubSchema } from "../../src/hub/config.js";
+import { loadHubConfig } from "../../src/hub/config.js";
 import {
   ALL_FEATURES,
   assertHelmPresent,
@@ -58,18 +58,25 @@ function podFiles(objs: readonly K8sObject[], pod: PodSpec, c: Container): Clust
 function clustersOf(objs: readonly K8sObject[], deploymentName: string | undefined, containerName: string) {
   const deploy = findOne(objs, "Deployment", deploymentName);
   const c = container(deploy, containerName);
-  const parsed = parseConfig(clusterSchema, [], processEnv(c));
+  const io = podFiles(objs, podTemplate(deploy).spec, c);
+  const parsed = loadConfig(clusterSchema, [], processEnv(c), (cfg, checks) =>
+    clustersFromConfig(cfg, checks, io),
+  );
   assert.equal(parsed.help, false);
   if (parsed.help) throw new Error("unreachable");
-  return clustersFromConfig(parsed.config, podFiles(objs, podTemplate(deploy).spec, c));
+  return parsed.config;
 }
 
 function hubClusters(o: RenderOptions) {
   const objs = template(o);
   const hub = container(findOne(objs, "Deployment"), "hub");
-  const parsed = parseConfig(hubSchema, [], processEnv(hub));
+  // Throws a ConfigError listing every problem of the hub's whole configuration, clusters included.
+  const parsed = loadHubConfig(
+    [],
+    processEnv(hub),
+    podFiles(objs, podTemplate(findOne(objs, "Deployment")).spec, hub),
+  );
   if (parsed.help) throw new Error("unexpected help");
-  assert.deepEqual(hubConfigProblems(parsed.config), []);
   return clustersOf(objs, undefined, "hub");
 }
 

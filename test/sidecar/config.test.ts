@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseConfig, renderConfigTable } from "../../src/lib/config.js";
+import { renderConfigTable } from "../../src/lib/config.js";
 import { ConfigError } from "../../src/lib/errors.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import type { ClusterFileIo } from "../../src/pulsar/cluster-schema.js";
-import { sidecarSchema, sidecarSettings, type SidecarSettings } from "../../sidecar/config.js";
+import { loadSidecarConfig, sidecarSchema, type SidecarSettings } from "../../sidecar/config.js";
 import { watchArg } from "../../sidecar/watch-arg.js";
 
 const ADMIN = ["--pulsar-admin-url", "http://pulsar:8080"];
@@ -25,10 +25,10 @@ const io: ClusterFileIo = {
 };
 
 function settings(argv: string[], env: NodeJS.ProcessEnv = {}): SidecarSettings {
-  const r = parseConfig(sidecarSchema, argv, env);
+  const r = loadSidecarConfig(argv, env, io);
   assert.equal(r.help, false);
   if (r.help) throw new Error("unreachable");
-  return sidecarSettings(r.config, io);
+  return r.config;
 }
 
 function problems(argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] {
@@ -102,7 +102,12 @@ void test("sidecar config: each problem", () => {
     ],
     ["bad http port", ["--http-port", "on", ...ADMIN], HUB_ENV, /--http-port = "on": expected an integer/],
     ["no cluster", [], HUB_ENV, /no Pulsar cluster configured/],
-    ["timings", ["--error-backoff-max-ms", "10", ...ADMIN], HUB_ENV, /errorBackoffMaxMs = 10/],
+    [
+      "timings",
+      ["--error-backoff-max-ms", "10", ...ADMIN],
+      HUB_ENV,
+      /--error-backoff-max-ms = 10: expected at least --error-backoff-base-ms \(1000\)/,
+    ],
     [
       "unknown cluster",
       ADMIN,
@@ -194,8 +199,48 @@ void test("docs/sidecar.md holds exactly the rendered sidecar flags table", () =
   const table = renderConfigTable(sidecarSchema);
   assert.ok(
     doc.includes(`${table}\n`),
-    "docs/sidecar.md is out of date: paste renderConfigTable(sidecarSchema)",
+    "docs/sidecar.md is out of date: run `npx tsx scripts/config-docs.ts`",
   );
   const rows = doc.split("\n").filter((l) => l.startsWith("| `--"));
   assert.equal(rows.length, Object.keys(sidecarSchema).length, "no stale rows beside the table");
+});
+
+void test("sidecar config: parse and cross-field problems come in one error", () => {
+  const p = problems([
+    ...ADMIN,
+    "--hub-url",
+    "ws://hub/v1/sidecars",
+    "--grpc-port",
+    "9090",
+    "--http-port",
+    "on",
+    "--fast-poll-ms",
+    "2000",
+    "--slow-poll-ms",
+    "1000",
+    "--watch",
+    "nope@t/ns/x:s",
+  ]);
+  const want = [
+    /^set exactly one of --hub-url .* both are set$/,
+    /^--http-port = "on": expected an integer/,
+    /^--slow-poll-ms = 1000: expected at least --fast-poll-ms \(2000\)$/,
+    /^--watch "nope@persistent:\/\/t\/ns\/x:s": cluster "nope" is not configured/,
+  ];
+  for (const re of want)
+    assert.ok(
+      p.some((m) => re.test(m)),
+      `${String(re)}\n${p.join("\n")}`,
+    );
+  assert.equal(p.length, want.length, p.join("\n"));
+  // A --hub-url that failed to parse still counts as given: both modes are named, once each.
+  const bad = problems([...ADMIN, "--grpc-port", "9090"], { ...HUB_ENV, PPS_HUB_URL: "http://hub" });
+  assert.ok(
+    bad.some((m) => /^PPS_HUB_URL = "http:\/\/hub": expected a ws/.test(m)),
+    bad.join("\n"),
+  );
+  assert.ok(
+    bad.some((m) => /both are set$/.test(m)),
+    bad.join("\n"),
+  );
 });

@@ -1,4 +1,5 @@
-import { field, int, str, type ConfigOf } from "../lib/config.js";
+import { int, str } from "../lib/config-parsers.js";
+import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { KEY_TABLE_DEFAULTS } from "../state/key-table-types.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
@@ -82,18 +83,16 @@ export const hubEngineSchema = {
 
 export type HubEngineConfig = ConfigOf<typeof hubEngineSchema>;
 
-/** Cross-field problems of the fragment. */
-export function hubEngineProblems(cfg: HubEngineConfig): string[] {
-  const problems: string[] = [];
+/** The rules between the fragment's flags; problems go to `checks`. */
+export function hubEngineRules(cfg: HubEngineConfig, checks: Checks): void {
   if (cfg.sidecarTokenFile !== undefined && cfg.sidecarToken !== undefined) {
-    problems.push("set either --sidecar-token-file or PPS_SIDECAR_TOKEN, not both");
+    checks.problem("set either --sidecar-token-file or PPS_SIDECAR_TOKEN, not both");
   }
-  if (cfg.heartbeatIntervalMs >= cfg.leaseTimeoutMs) {
-    problems.push(
+  if (checks.ok("heartbeatIntervalMs", "leaseTimeoutMs") && cfg.heartbeatIntervalMs >= cfg.leaseTimeoutMs) {
+    checks.problem(
       `--heartbeat-interval-ms (${cfg.heartbeatIntervalMs}) must be below --lease-timeout-ms (${cfg.leaseTimeoutMs})`,
     );
   }
-  return problems;
 }
 
 /** The expected sidecar token as a function (a file is re-read each time), or undefined: gateway off. */
