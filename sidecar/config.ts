@@ -3,7 +3,7 @@ import type { LevelWithSilent } from "pino";
 import { field, int, str, type ConfigOf, type Parser } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
-import { LIMITS } from "../src/hub/contract/limits.js";
+import { LIMITS } from "../src/contract/limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
 import type { WatchKey } from "../src/state/key.js";

@@ -4,13 +4,13 @@ import { backoffDelay } from "../src/lib/backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "../src/lib/clock.js";
 import { errorText } from "../src/lib/errors.js";
 import type { WatchKey } from "../src/state/key.js";
-import { bearerHeader } from "../src/hub/bearer.js";
-import { CloseCode, closeCodeFor } from "../src/hub/contract/close-codes.js";
-import { decodeHubFrame, encodeFrame } from "../src/hub/contract/codec.js";
-import { FrameError } from "../src/hub/contract/errors.js";
-import type { HubFrame, ReportFrame, WelcomeFrame } from "../src/hub/contract/frames.js";
-import { LIMITS, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../src/hub/contract/limits.js";
-import { PROTOCOL_VERSION } from "../src/hub/contract/version.js";
+import { bearerHeader } from "../src/contract/bearer.js";
+import { CloseCode, closeCodeFor } from "../src/contract/close-codes.js";
+import { decodeHubFrame, encodeFrame } from "../src/contract/codec.js";
+import { FrameError } from "../src/contract/errors.js";
+import type { HubFrame, ReportFrame, WelcomeFrame } from "../src/contract/frames.js";
+import { LIMITS, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../src/contract/limits.js";
+import { PROTOCOL_VERSION } from "../src/contract/version.js";
 import { HeldKeys } from "./held-keys.js";
 import type {
   HubConnectionEvents,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { tokenFromFile } from "../src/hub/bearer.js";
+import { tokenFromFile } from "../src/contract/bearer.js";
 import type { Clock } from "../src/lib/clock.js";
 import type { Logger } from "../src/lib/logger.js";
 import type { Counter, Metrics } from "../src/lib/metrics.js";

@@ -1,6 +1,6 @@
-import type { ReportFrame } from "../src/hub/contract/frames.js";
-import { LIMITS } from "../src/hub/contract/limits.js";
-import { PROTOCOL_VERSION } from "../src/hub/contract/version.js";
+import type { ReportFrame } from "../src/contract/frames.js";
+import { LIMITS } from "../src/contract/limits.js";
+import { PROTOCOL_VERSION } from "../src/contract/version.js";
 import type { WatchKey } from "../src/state/key.js";
 import type { WatchSink } from "../src/watch/sink.js";
 

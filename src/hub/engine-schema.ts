@@ -3,7 +3,7 @@ import { REGISTRY_DEFAULTS } from "../state/registry.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { DEFAULT_FIRST_READ_WAIT_MS } from "../watch/engine.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
-import { tokenFromFile } from "./bearer.js";
+import { tokenFromFile } from "../contract/bearer.js";
 
 const MS = int(0, 86_400_000);
 /** The welcome frame carries these two; the contract bounds them to 10..600000 ms. */

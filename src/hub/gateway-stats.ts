@@ -1,5 +1,5 @@
-import { CloseCode } from "./contract/close-codes.js";
-import type { HubFrame, SidecarFrame } from "./contract/frames.js";
+import { CloseCode } from "../contract/close-codes.js";
+import type { HubFrame, SidecarFrame } from "../contract/frames.js";
 
 /** Why the gateway answered an upgrade with an HTTP error instead of a WebSocket. */
 export type UpgradeRejection = "not_found" | "unauthorized" | "unavailable";

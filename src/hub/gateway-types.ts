@@ -1,6 +1,6 @@
 import type { WatchKey } from "../state/key.js";
 import type { Observation } from "../state/observation.js";
-import type { HelloFrame } from "./contract/frames.js";
+import type { HelloFrame } from "../contract/frames.js";
 import type { RejectReason } from "./gateway-stats.js";
 
 /**

@@ -7,8 +7,8 @@ import type { Observation } from "../state/observation.js";
 import type { WatchDriver, WatchHint } from "../watch/driver.js";
 import type { WatchSink } from "../watch/sink.js";
 import { ClockOffset } from "./clock-offset.js";
-import { CloseCode } from "./contract/close-codes.js";
-import type { HelloFrame } from "./contract/frames.js";
+import { CloseCode } from "../contract/close-codes.js";
+import type { HelloFrame } from "../contract/frames.js";
 import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import {
   countingSink,

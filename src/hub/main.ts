@@ -12,7 +12,7 @@ import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "../watch/timings.js";
 import { timingsFromConfig } from "../watch/timings-schema.js";
 import { signalled } from "../lib/signals.js";
 import { grpcTls, hubConfigProblems, hubSchema, servedNamespaces } from "./config.js";
-import { startHubHttp } from "./http.js";
+import { startHubHttp } from "../lib/http.js";
 import { createHubState } from "./state-factory.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PROTOCOL_VERSION as v } from "../../src/hub/contract/version.js";
-import { LIMITS } from "../../src/hub/contract/limits.js";
+import { PROTOCOL_VERSION as v } from "../../src/contract/version.js";
+import { LIMITS } from "../../src/contract/limits.js";
 import { FakeSidecar } from "../support/fake-sidecar.js";
 import { TOKEN, key, observation, startGateway, type Harness } from "./gateway-harness.js";
 

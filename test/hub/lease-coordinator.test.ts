@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CloseCode } from "../../src/hub/contract/close-codes.js";
+import { CloseCode } from "../../src/contract/close-codes.js";
 import { LeaseCoordinator } from "../../src/hub/lease-coordinator.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import type { ActivationRule, WatchKey } from "../../src/state/key.js";

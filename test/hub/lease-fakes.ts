@@ -1,5 +1,5 @@
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
-import type { HelloFrame } from "../../src/hub/contract/frames.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
+import type { HelloFrame } from "../../src/contract/frames.js";
 import type { SidecarSession } from "../../src/hub/gateway-types.js";
 import { keyId, type WatchKey } from "../../src/state/key.js";
 import type { WatchDriver, WatchHint } from "../../src/watch/driver.js";

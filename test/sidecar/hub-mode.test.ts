@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { ArrivalFrame, ObservationFrame, SidecarFrame } from "../../src/hub/contract/frames.js";
+import type { ArrivalFrame, ObservationFrame, SidecarFrame } from "../../src/contract/frames.js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { keyId, type WatchKey } from "../../src/state/key.js";
 import { FakeHub, type FakeHubSession } from "../support/fake-hub.js";

@@ -1,5 +1,5 @@
-import type { WatchKey } from "../../state/key.js";
-import type { Observation } from "../../state/observation.js";
+import type { WatchKey } from "../state/key.js";
+import type { Observation } from "../state/observation.js";
 import type { ProtocolVersion } from "./version.js";
 
 /**

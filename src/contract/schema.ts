@@ -1,5 +1,5 @@
-import { keyId, type WatchKey } from "../../state/key.js";
-import type { Observation } from "../../state/observation.js";
+import { keyId, type WatchKey } from "../state/key.js";
+import type { Observation } from "../state/observation.js";
 import { FrameError } from "./errors.js";
 import type {
   ArrivalFrame,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "../lib/logger.js";
+import type { Logger } from "./logger.js";
 
 export interface HubHttpOptions {
   readonly host: string;

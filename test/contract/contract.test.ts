@@ -13,7 +13,7 @@ import {
   encodeFrame,
   truncateUtf8,
   type Frame,
-} from "../../src/hub/contract/index.js";
+} from "../../src/contract/index.js";
 
 const key = { cluster: "local", topic: "persistent://public/default/orders", subscription: "workers" };
 const obs = {

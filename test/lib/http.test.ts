@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startHubHttp } from "../../src/hub/http.js";
+import { startHubHttp } from "../../src/lib/http.js";
 import { createLogger } from "../../src/lib/logger.js";
 
 void test("hub http: readiness, liveness, metrics, 404/405, idempotent close", async () => {
