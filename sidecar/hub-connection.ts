@@ -83,7 +83,7 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
     return this.welcome?.sessionId;
   }
 
-  /** Whether reports for the key are sent now (granted in the current session). */
+  /** Whether reports for the key are sent now (granted in the current session; see `send`). */
   holds(key: WatchKey): boolean {
     return this.held.current(key);
   }
@@ -99,7 +99,8 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
 
   /**
    * Sends a report; false (and counted) when not connected, the key is not granted in this session,
-   * or the socket is backed up. An error message is cut to LIMITS.errorMessageBytes. Throws
+   * or the socket is backed up. This is the sidecar's only grant check: whatever produced the report
+   * (a watcher still running for a lapsing key, one racing a revoke) sends it here. An error message is cut to LIMITS.errorMessageBytes. Throws
    * FrameError for an otherwise invalid frame (a bug of the caller).
    */
   send(frame: ReportFrame): boolean {

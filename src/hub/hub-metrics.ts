@@ -109,10 +109,10 @@ export function registerHubMetrics(metrics: Metrics, src: HubMetricsSources): vo
   );
   metrics.collected(
     "pps_sidecar_reports_dropped_total",
-    "sidecar reports dropped because the sidecar neither holds the subscription nor is taking it over",
+    "sidecar reports dropped because they raced a revoke (a report of a key never held ends the session instead)",
     "counter",
     [],
-    () => [[{}, src.leases().reportsDropped]],
+    () => [[{}, src.gateway()?.reportsAfterRevoke ?? 0]],
   );
   metrics.collected("pps_sidecars_connected", "sidecar sessions open", "gauge", [], () => [
     [{}, src.gateway()?.sessionsOpen ?? 0],

@@ -50,10 +50,11 @@ interface Peer {
  * hub's own watchers. Only keys in use get leases: a key a sidecar announces that no ScaledObject
  * asked about is not watched.
  *
- * Reports of a key are taken from a sidecar only while the table says it may report it (holder,
- * or taking over); the first observation of a taking-over sidecar completes the hand-over, and only
- * then is the previous watcher stopped. Sidecar timestamps are moved onto the hub's clock (see
- * ClockOffset).
+ * A sidecar holds a grant exactly while the table has it as the key's holder or taker-over (every
+ * grant and revoke decision goes to its session), so the gateway's check of the session's grants
+ * (session-keys.ts) is the one check of reports: they arrive here only from the sidecar the table
+ * chose. The first observation of a taking-over sidecar completes the hand-over, and only then is
+ * the previous watcher stopped. Sidecar timestamps are moved onto the hub's clock (see ClockOffset).
  */
 export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly table: LeaseTable;
@@ -122,7 +123,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   observation(session: SidecarSession, key: WatchKey, observation: Observation): void {
-    const peer = this.reporter(session, key);
+    const peer = this.peers.get(session.id);
     if (!peer) return;
     const observedAt = peer.clock.toHub(observation.observedAt, this.deps.clock.now());
     this.deps.sink.observation(key, { ...observation, observedAt });
@@ -130,7 +131,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   arrival(session: SidecarSession, key: WatchKey, arrival: ArrivalReport): void {
-    const peer = this.reporter(session, key);
+    const peer = this.peers.get(session.id);
     const topic = this.inUse.get(keyId(key))?.topic;
     if (!peer || !topic) return;
     this.counters.arrivals.sidecar++;
@@ -144,7 +145,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   error(session: SidecarSession, key: WatchKey, errorClass: string, message: string): void {
-    if (!this.reporter(session, key)) return;
+    if (!this.peers.has(session.id)) return;
     this.deps.sink.error(key, { name: errorClass, message });
   }
 
@@ -196,14 +197,6 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  /** The peer if its report of `key` is wanted; else counts the report as dropped. */
-  private reporter(session: SidecarSession, key: WatchKey): Peer | undefined {
-    const peer = this.peers.get(session.id);
-    if (peer && this.table.mayReport(session.id, key)) return peer;
-    this.counters.reportsDropped++;
-    return undefined;
-  }
 
   private apply(decisions: readonly LeaseDecision[]): void {
     for (const d of decisions) {

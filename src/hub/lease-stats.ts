@@ -7,8 +7,6 @@ export interface CoordinatorStats {
   revokes: number;
   hubStarts: number;
   hubStops: number;
-  /** Sidecar reports dropped: the sidecar neither holds the key nor is taking it over. */
-  reportsDropped: number;
   /** Sidecars that lost their leases for want of heartbeats (their session was closed 4009). */
   sidecarsExpired: number;
   /** Arrival events taken in, by who watched the key. */
@@ -28,7 +26,6 @@ export function emptyCoordinatorStats(): CoordinatorStats {
     revokes: 0,
     hubStarts: 0,
     hubStops: 0,
-    reportsDropped: 0,
     sidecarsExpired: 0,
     arrivals: { hub: 0, sidecar: 0 },
   };

@@ -147,6 +147,8 @@ void test("a report before hello closes 4001; a key announced but not granted cl
     reason: "key not leased: local/persistent://public/default/orders/workers",
   });
   assert.equal((await h.handler.next("left", s.id)).end.cause, "key_not_leased");
+  const reports = h.handler.events.all.filter((e) => e.session.id === s.id && e.kind === "arrival");
+  assert.deepEqual(reports, [], "a report of a key the session does not hold never reaches the hub");
 });
 
 void test("a report racing a revoke is dropped, not fatal", async (t) => {
@@ -160,6 +162,8 @@ void test("a report racing a revoke is dropped, not fatal", async (t) => {
   await h.handler.next("heartbeat", s.id);
   assert.equal(h.gateway.stats().reportsAfterRevoke, 1);
   assert.equal(j.session.open, true);
+  const reports = h.handler.events.all.filter((e) => e.session.id === s.id && e.kind === "observation");
+  assert.deepEqual(reports, [], "the late report is dropped before the hub's handler");
 });
 
 void test("a flood of frames closes the session 4008", async (t) => {
