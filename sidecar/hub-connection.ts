@@ -62,7 +62,7 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
     this.clock = options.clock ?? systemClock;
     this.held = new HeldKeys(
       this.clock,
-      (k) => this.emit("grant", k),
+      (k, hint) => this.emit("grant", k, hint),
       (k, why) => this.emit("revoke", k, why),
     );
   }
@@ -212,7 +212,9 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
       return;
     }
     if (frame.type === "grant") {
-      if (this.options.keys.some((k) => sameKey(k, frame.key))) this.held.grant(frame.key);
+      const { partitioned } = frame;
+      const hint = partitioned === undefined ? {} : { partitioned };
+      if (this.options.keys.some((k) => sameKey(k, frame.key))) this.held.grant(frame.key, hint);
     } else if (frame.type === "revoke") this.held.revoke(frame.key, "hub");
   }
 

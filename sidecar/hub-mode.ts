@@ -69,10 +69,11 @@ export function startHubMode(deps: HubModeDeps): HubMode {
   connection.on("disconnected", (err, retryInMs) =>
     log.warn({ err: { type: err.name, message: err.message }, retryInMs }, "hub connection lost"),
   );
-  connection.on("grant", (key) => {
+  connection.on("grant", (key, hint) => {
     watching++;
-    log.info({ key: keyId(key) }, "granted: watching");
-    driver.start(key, {});
+    log.info({ key: keyId(key), partitioned: hint.partitioned }, "granted: watching");
+    // The trigger's isPartitionedTopic, as the hub's own watcher would get it (absent: auto-detect).
+    driver.start(key, { partitioned: hint.partitioned });
   });
   connection.on("revoke", (key, reason) => {
     watching--;

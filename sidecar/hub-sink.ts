@@ -22,15 +22,7 @@ export function hubSink(channel: ReportChannel): WatchSink {
   };
   return {
     observation: (key, observation) => send({ v: PROTOCOL_VERSION, type: "observation", key, observation }),
-    arrival: (key, e) =>
-      send({
-        v: PROTOCOL_VERSION,
-        type: "arrival",
-        key,
-        partition: e.partition,
-        publishTime: e.publishTime,
-        receivedAt: e.receivedAt,
-      }),
+    arrival: (key, e) => send({ v: PROTOCOL_VERSION, type: "arrival", key, receivedAt: e.receivedAt }),
     error: (key, err) =>
       send({
         v: PROTOCOL_VERSION,

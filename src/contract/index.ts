@@ -9,3 +9,4 @@ export { validateFrame, watchKey, observation, type Direction } from "./schema.j
 export { encodeFrame, decodeFrame, decodeSidecarFrame, decodeHubFrame } from "./codec.js";
 export { bearerHeader, bearerMatches, tokenFromFile } from "./bearer.js";
 export { SIDECAR_PATH, refuseUpgrade, upgradeAuthorized } from "./upgrade.js";
+export { hubFrameFor } from "./compat.js";

@@ -6,10 +6,11 @@ import type { Logger } from "../lib/logger.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { decodeSidecarFrame, encodeFrame } from "../contract/codec.js";
+import { hubFrameFor } from "../contract/compat.js";
 import { FrameError } from "../contract/errors.js";
-import type { HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "../contract/frames.js";
+import type { GrantHint, HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "../contract/frames.js";
 import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../contract/limits.js";
-import { PROTOCOL_VERSION } from "../contract/version.js";
+import { PROTOCOL_VERSION, type ProtocolVersion } from "../contract/version.js";
 import { REJECT_CODES, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import { SessionKeys } from "./session-keys.js";
@@ -45,6 +46,8 @@ export class GatewaySession implements SidecarSession {
   namespace = "";
   sidecarVersion = "";
   keys: readonly WatchKey[] = [];
+  /** The version of the hello: every frame to this sidecar is sent in it. */
+  private version: ProtocolVersion = PROTOCOL_VERSION;
   private ledger = new SessionKeys([]);
   private joined = false;
   private ended = false;
@@ -88,9 +91,11 @@ export class GatewaySession implements SidecarSession {
     return this.ledger.holds(key);
   }
 
-  grant(key: WatchKey): void {
+  grant(key: WatchKey, hint: GrantHint = {}): void {
     if (this.ended && this.ledger.announced(key)) return;
-    if (this.ledger.grant(key, this.id)) this.send({ v: PROTOCOL_VERSION, type: "grant", key });
+    if (!this.ledger.grant(key, this.id)) return;
+    const { partitioned } = hint;
+    this.send({ v: PROTOCOL_VERSION, type: "grant", key, ...(partitioned !== undefined && { partitioned }) });
   }
 
   revoke(key: WatchKey): void {
@@ -124,7 +129,7 @@ export class GatewaySession implements SidecarSession {
       this.ws.terminate();
       return;
     }
-    this.ws.send(encodeFrame(frame, this.ctx.settings.maxFrameBytes));
+    this.ws.send(encodeFrame(hubFrameFor(frame, this.version), this.ctx.settings.maxFrameBytes));
     this.ctx.stats.framesOut[frame.type]++;
   }
 
@@ -169,6 +174,7 @@ export class GatewaySession implements SidecarSession {
     this.namespace = hello.namespace;
     this.sidecarVersion = hello.sidecarVersion;
     this.keys = hello.keys;
+    this.version = hello.v;
     this.ledger = new SessionKeys(hello.keys);
     this.send({
       v: PROTOCOL_VERSION,
@@ -201,8 +207,8 @@ export class GatewaySession implements SidecarSession {
     const h = this.ctx.handler;
     if (frame.type === "observation") this.call(() => h.observation(this, frame.key, frame.observation));
     else if (frame.type === "arrival") {
-      const { partition, publishTime, receivedAt } = frame;
-      this.call(() => h.arrival(this, frame.key, { partition, publishTime, receivedAt }));
+      const { receivedAt } = frame;
+      this.call(() => h.arrival(this, frame.key, { receivedAt }));
     } else this.call(() => h.error(this, frame.key, frame.errorClass, frame.message));
   }
 

@@ -1,6 +1,5 @@
 import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
-import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import { LeaseTable, type LeaseDecision } from "../state/leases.js";
 import type { Observation } from "../state/observation.js";
@@ -34,8 +33,8 @@ export interface LeaseCoordinatorDeps {
 
 interface InUse {
   readonly key: WatchKey;
+  /** From the engine's start: given to the hub's watcher, and to a sidecar in its grant. */
   readonly hint: WatchHint;
-  readonly topic: TopicName | undefined;
 }
 
 interface Peer {
@@ -80,7 +79,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   start(key: WatchKey, hint: WatchHint): void {
     const id = keyId(key);
     if (this.inUse.has(id) || this.closing) return;
-    this.inUse.set(id, { key, hint, topic: hint.topic ?? topicOf(key) });
+    this.inUse.set(id, { key, hint });
     this.apply(this.table.keyAdded(key));
   }
 
@@ -132,16 +131,10 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   arrival(session: SidecarSession, key: WatchKey, arrival: ArrivalReport): void {
     const peer = this.peers.get(session.id);
-    const topic = this.inUse.get(keyId(key))?.topic;
-    if (!peer || !topic) return;
+    if (!peer || !this.inUse.has(keyId(key))) return;
     this.counters.arrivals.sidecar++;
     const receivedAt = peer.clock.toHub(arrival.receivedAt, this.deps.clock.now());
-    this.deps.sink.arrival(key, {
-      topic,
-      partition: arrival.partition,
-      publishTime: arrival.publishTime,
-      receivedAt,
-    });
+    this.deps.sink.arrival(key, { receivedAt });
   }
 
   error(session: SidecarSession, key: WatchKey, errorClass: string, message: string): void {
@@ -210,10 +203,12 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   private carryOut(d: LeaseDecision): void {
     switch (d.kind) {
-      case "grant":
+      case "grant": {
         this.counters.grants++;
-        this.peers.get(d.sidecar)?.session.grant(d.key);
+        const partitioned = this.inUse.get(keyId(d.key))?.hint.partitioned;
+        this.peers.get(d.sidecar)?.session.grant(d.key, { partitioned });
         return;
+      }
       case "revoke":
         this.counters.revokes++;
         this.peers.get(d.sidecar)?.session.revoke(d.key);
@@ -242,13 +237,5 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
       }
       this.arm();
     }, this.expireIntervalMs);
-  }
-}
-
-function topicOf(key: WatchKey): TopicName | undefined {
-  try {
-    return parseTopicName(key.topic);
-  } catch {
-    return undefined;
   }
 }

@@ -34,12 +34,8 @@ void test("hello -> welcome, joined, grants, and every report reaches the handle
 
   sidecar.send({ v, type: "observation", key: key("a"), observation });
   assert.deepEqual((await h.handler.next("observation")).observation, observation);
-  sidecar.send({ v, type: "arrival", key: key("b"), partition: 3, publishTime: 10, receivedAt: 11 });
-  assert.deepEqual((await h.handler.next("arrival")).arrival, {
-    partition: 3,
-    publishTime: 10,
-    receivedAt: 11,
-  });
+  sidecar.send({ v, type: "arrival", key: key("b"), receivedAt: 11 });
+  assert.deepEqual((await h.handler.next("arrival")).arrival, { receivedAt: 11 });
   sidecar.send({ v, type: "error", key: key("a"), errorClass: "TimeoutError", message: "slow" });
   const err = await h.handler.next("error");
   assert.equal(err.errorClass, "TimeoutError");
@@ -85,9 +81,9 @@ const badFrames: Array<{ name: string; send: (s: FakeSidecar) => void; code: num
   },
   {
     name: "unknown version",
-    send: (s) => s.send({ v: 2, type: "heartbeat", sentAt: 1 }),
+    send: (s) => s.send({ v: 3, type: "heartbeat", sentAt: 1 }),
     code: 4004,
-    reason: /^frame\.v: unsupported protocol version 2 \(supported: 1\)$/,
+    reason: /^frame\.v: unsupported protocol version 3 \(supported: 1, 2\)$/,
   },
   {
     name: "oversized",
@@ -141,7 +137,7 @@ void test("a report before hello closes 4001; a key announced but not granted cl
   assert.deepEqual(await early.closed, { code: 4001, reason: "expected hello first, got heartbeat" });
 
   const s = await joined(h);
-  s.sidecar.send({ v, type: "arrival", key: key(), partition: -1, publishTime: 1, receivedAt: 2 });
+  s.sidecar.send({ v, type: "arrival", key: key(), receivedAt: 2 });
   assert.deepEqual(await s.sidecar.closed, {
     code: 4003,
     reason: "key not leased: local/persistent://public/default/orders/workers",

@@ -104,8 +104,6 @@ void test("hand-picked bad frames: each session closed with its code", async () 
           v,
           type: "arrival",
           key: key("not-announced"),
-          partition: -1,
-          publishTime: Date.now(),
           receivedAt: Date.now(),
         }),
       CloseCode.keyNotLeased,

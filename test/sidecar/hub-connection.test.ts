@@ -195,7 +195,7 @@ void test("hub close codes and bad hub frames surface as typed errors, then it r
   assert.ok(d2.error instanceof HubProtocolError);
   assert.deepEqual(await s2.closed, {
     code: 4004,
-    reason: "frame.v: unsupported protocol version 9 (supported: 1)",
+    reason: "frame.v: unsupported protocol version 9 (supported: 1, 2)",
   });
 });
 

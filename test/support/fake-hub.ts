@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { decodeSidecarFrame, encodeFrame } from "../../src/contract/codec.js";
-import type { HelloFrame, HubFrame, SidecarFrame } from "../../src/contract/frames.js";
+import type { GrantHint, HelloFrame, HubFrame, SidecarFrame } from "../../src/contract/frames.js";
 import { refuseUpgrade, upgradeAuthorized } from "../../src/contract/upgrade.js";
 import { PROTOCOL_VERSION } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
@@ -35,8 +35,8 @@ export class FakeHubSession {
     this.ws.send(encodeFrame(frame));
   }
 
-  grant(key: WatchKey): void {
-    this.sendFrame({ v: PROTOCOL_VERSION, type: "grant", key });
+  grant(key: WatchKey, hint: GrantHint = {}): void {
+    this.sendFrame({ v: PROTOCOL_VERSION, type: "grant", key, ...hint });
   }
 
   revoke(key: WatchKey): void {
