@@ -9,7 +9,7 @@ import type { HubModeSettings } from "./config.js";
 import { HubConnection, type HubConnectionStats } from "./hub-connection.js";
 import { hubSink } from "./hub-sink.js";
 import { step } from "./lifecycle.js";
-import { PulsarClusters } from "./pulsar-clusters.js";
+import { PulsarClusters } from "../src/pulsar/clusters.js";
 
 export interface HubModeDeps {
   readonly settings: HubModeSettings;
