@@ -82,6 +82,9 @@ export function startHubMode(deps: HubModeDeps): HubMode {
   });
   const collect = registerMetrics(deps.metrics, connection, () => watching);
   connection.start();
+  // The clock's timers are unref'd: with --http-port off, nothing else holds the process while the
+  // hub is away and no key is watched (only the reconnect backoff runs), and it would exit with 0.
+  const alive = setInterval(() => undefined, 2 ** 31 - 1);
 
   let closing: Promise<void> | undefined;
   return {
@@ -92,6 +95,7 @@ export function startHubMode(deps: HubModeDeps): HubMode {
         await step(log, "closing the hub connection", () => connection.close());
         await step(log, "stopping the watchers", () => driver.close());
         await step(log, "closing Pulsar access", () => pulsar.close());
+        clearInterval(alive);
       })();
       return closing;
     },
