@@ -1,4 +1,4 @@
-// Dependency direction (docs/sidecar-protocol.md names the contract's place in it):
+// Dependency direction (checked by `npm run lint`):
 //   lib <- pulsar, state, contract <- watch <- keda, hub <- cli ; sidecar/ may import src/ (never
 //   src/hub, src/sim, src/demo, src/check), never the reverse; sim imports only lib; state imports
 //   nothing that does I/O; contract imports only lib and the state types (key, observation).
@@ -24,7 +24,17 @@ module.exports = {
     only("sim", ["lib"]),
     only("pulsar", ["lib"]),
     only("state", ["lib"]),
-    only("contract", ["lib", "state"]),
+    {
+      name: "contract-imports-only-lib-and-state-types",
+      comment:
+        "src/contract is shared by hub and sidecar: it may import only src/lib and the key and observation types",
+      severity: "error",
+      from: { path: "^src/contract/" },
+      to: {
+        path: "^(src|sidecar)/",
+        pathNot: ["^src/contract/", "^src/lib/", "^src/state/(key|observation)\\.ts$"],
+      },
+    },
     only("watch", ["lib", "pulsar", "state"]),
     only("keda", ["lib", "pulsar", "state", "watch"]),
     only("hub", ["lib", "pulsar", "state", "contract", "watch", "keda"]),

@@ -100,8 +100,9 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
   /**
    * Sends a report; false (and counted) when not connected, the key is not granted in this session,
    * or the socket is backed up. This is the sidecar's only grant check: whatever produced the report
-   * (a watcher still running for a lapsing key, one racing a revoke) sends it here. An error message is cut to LIMITS.errorMessageBytes. Throws
-   * FrameError for an otherwise invalid frame (a bug of the caller).
+   * (a watcher still running for a lapsing key, one racing a revoke) sends it here. An error
+   * message is cut to LIMITS.errorMessageBytes. Throws FrameError for an otherwise invalid frame
+   * (a bug of the caller).
    */
   send(frame: ReportFrame): boolean {
     const ws = this.ws;
