@@ -3,7 +3,7 @@ import WebSocket, { type RawData } from "ws";
 import { backoffDelay } from "../src/lib/backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "../src/lib/clock.js";
 import { errorText } from "../src/lib/errors.js";
-import type { WatchKey } from "../src/state/key.js";
+import { keyId, type WatchKey } from "../src/state/key.js";
 import { bearerHeader } from "../src/contract/bearer.js";
 import { CloseCode, closeCodeFor } from "../src/contract/close-codes.js";
 import { decodeHubFrame, encodeFrame } from "../src/contract/codec.js";
@@ -215,7 +215,8 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
     if (frame.type === "grant") {
       const { partitioned } = frame;
       const hint = partitioned === undefined ? {} : { partitioned };
-      if (this.options.keys.some((k) => sameKey(k, frame.key))) this.held.grant(frame.key, hint);
+      const id = keyId(frame.key);
+      if (this.options.keys.some((k) => keyId(k) === id)) this.held.grant(frame.key, hint);
     } else if (frame.type === "revoke") this.held.revoke(frame.key, "hub");
   }
 
@@ -288,8 +289,4 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
   private maxFrameBytes(): number {
     return this.options.maxFrameBytes ?? LIMITS.maxFrameBytes;
   }
-}
-
-function sameKey(a: WatchKey, b: WatchKey): boolean {
-  return a.cluster === b.cluster && a.topic === b.topic && a.subscription === b.subscription;
 }
