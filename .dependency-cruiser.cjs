@@ -1,6 +1,7 @@
-// Dependency direction from shared/ARCHITECTURE.md:
-//   lib <- pulsar, state <- watch <- keda, hub <- cli ; sidecar/ may import src/, never the reverse;
-//   sim imports only lib; state imports nothing that does I/O.
+// Dependency direction (checked by `npm run lint`):
+//   lib <- pulsar, state, contract <- watch <- keda, hub <- cli ; sidecar/ may import src/ (never
+//   src/hub, src/sim, src/demo, src/check), never the reverse; sim imports only lib; state imports
+//   nothing that does I/O; contract imports only lib and the state types (key, observation).
 /** @type {import('dependency-cruiser').IConfiguration} */
 const only = (from, allowed) => ({
   name: `${from}-imports-only-${allowed.join("-")}`,
@@ -23,11 +24,33 @@ module.exports = {
     only("sim", ["lib"]),
     only("pulsar", ["lib"]),
     only("state", ["lib"]),
+    {
+      name: "contract-imports-only-lib-and-state-types",
+      comment:
+        "src/contract is shared by hub and sidecar: it may import only src/lib and the key and observation types",
+      severity: "error",
+      from: { path: "^src/contract/" },
+      to: {
+        path: "^(src|sidecar)/",
+        pathNot: ["^src/contract/", "^src/lib/", "^src/state/(key|observation)\\.ts$"],
+      },
+    },
     only("watch", ["lib", "pulsar", "state"]),
     only("keda", ["lib", "pulsar", "state", "watch"]),
-    only("hub", ["lib", "pulsar", "state", "watch", "keda"]),
+    only("hub", ["lib", "pulsar", "state", "contract", "watch", "keda"]),
     only("check", ["lib", "pulsar", "state", "watch", "keda", "hub"]),
     only("demo", ["lib", "pulsar", "state", "watch", "keda", "hub", "sim"]),
+    {
+      name: "sidecar-imports-only-its-parts-of-src",
+      comment:
+        "sidecar/ may import only src/lib, src/pulsar, src/state, src/contract, src/watch and src/keda (standalone mode serves KEDA): never the hub, the simulator, the demo or check",
+      severity: "error",
+      from: { path: "^sidecar/" },
+      to: {
+        path: "^src/",
+        pathNot: ["lib", "pulsar", "state", "contract", "watch", "keda"].map((a) => `^src/${a}/`),
+      },
+    },
     {
       name: "state-does-no-io",
       comment:

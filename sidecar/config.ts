@@ -4,7 +4,7 @@ import { int, str, type Parser } from "../src/lib/config-parsers.js";
 import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
-import { LIMITS } from "../src/hub/contract/limits.js";
+import { LIMITS } from "../src/contract/limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
 import type { WatchKey } from "../src/state/key.js";

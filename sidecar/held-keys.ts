@@ -1,3 +1,4 @@
+import type { GrantHint } from "../src/contract/frames.js";
 import type { Clock, TimerHandle } from "../src/lib/clock.js";
 import { keyId, type WatchKey } from "../src/state/key.js";
 
@@ -28,7 +29,8 @@ export class HeldKeys {
 
   constructor(
     private readonly clock: Clock,
-    private readonly onGrant: (key: WatchKey) => void,
+    /** A key to start watching, with the hint of its grant (the trigger's isPartitionedTopic). */
+    private readonly onGrant: (key: WatchKey, hint: GrantHint) => void,
     private readonly onRevoke: (key: WatchKey, reason: RevokeReason) => void,
   ) {}
 
@@ -42,7 +44,8 @@ export class HeldKeys {
     return [...this.entries.values()].map((e) => e.key);
   }
 
-  grant(key: WatchKey): void {
+  /** A re-grant (of a held or lapsing key) keeps the running watcher, whatever its hint. */
+  grant(key: WatchKey, hint: GrantHint = {}): void {
     const id = keyId(key);
     const e = this.entries.get(id);
     if (e) {
@@ -51,7 +54,7 @@ export class HeldKeys {
       return;
     }
     this.entries.set(id, { key, current: true, lapse: undefined });
-    this.onGrant(key);
+    this.onGrant(key, hint);
   }
 
   revoke(key: WatchKey, reason: RevokeReason = "hub"): void {

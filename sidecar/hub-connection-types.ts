@@ -1,4 +1,5 @@
 import type WebSocket from "ws";
+import type { GrantHint } from "../src/contract/frames.js";
 import type { BackoffOptions } from "../src/lib/backoff.js";
 import type { Clock } from "../src/lib/clock.js";
 import type { WatchKey } from "../src/state/key.js";
@@ -35,8 +36,8 @@ export interface WelcomeInfo {
 /** What happens to the connection, as typed events; the owner decides what to log. */
 export interface HubConnectionEvents {
   connected: (welcome: WelcomeInfo) => void;
-  /** Start watching and reporting the key. */
-  grant: (key: WatchKey) => void;
+  /** Start watching and reporting the key; the hint says how the hub's trigger sees its topic. */
+  grant: (key: WatchKey, hint: GrantHint) => void;
   /** Stop watching the key. */
   revoke: (key: WatchKey, reason: RevokeReason) => void;
   disconnected: (error: HubConnectionError, retryInMs: number) => void;

@@ -3,14 +3,14 @@ import WebSocket, { type RawData } from "ws";
 import { backoffDelay } from "../src/lib/backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "../src/lib/clock.js";
 import { errorText } from "../src/lib/errors.js";
-import type { WatchKey } from "../src/state/key.js";
-import { bearerHeader } from "../src/hub/bearer.js";
-import { CloseCode, closeCodeFor } from "../src/hub/contract/close-codes.js";
-import { decodeHubFrame, encodeFrame } from "../src/hub/contract/codec.js";
-import { FrameError } from "../src/hub/contract/errors.js";
-import type { HubFrame, ReportFrame, WelcomeFrame } from "../src/hub/contract/frames.js";
-import { LIMITS, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../src/hub/contract/limits.js";
-import { PROTOCOL_VERSION } from "../src/hub/contract/version.js";
+import { keyId, type WatchKey } from "../src/state/key.js";
+import { bearerHeader } from "../src/contract/bearer.js";
+import { CloseCode, closeCodeFor } from "../src/contract/close-codes.js";
+import { decodeHubFrame, encodeFrame } from "../src/contract/codec.js";
+import { FrameError } from "../src/contract/errors.js";
+import type { HubFrame, ReportFrame, WelcomeFrame } from "../src/contract/frames.js";
+import { LIMITS, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../src/contract/limits.js";
+import { PROTOCOL_VERSION } from "../src/contract/version.js";
 import { HeldKeys } from "./held-keys.js";
 import type {
   HubConnectionEvents,
@@ -62,7 +62,7 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
     this.clock = options.clock ?? systemClock;
     this.held = new HeldKeys(
       this.clock,
-      (k) => this.emit("grant", k),
+      (k, hint) => this.emit("grant", k, hint),
       (k, why) => this.emit("revoke", k, why),
     );
   }
@@ -83,7 +83,7 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
     return this.welcome?.sessionId;
   }
 
-  /** Whether reports for the key are sent now (granted in the current session). */
+  /** Whether reports for the key are sent now (granted in the current session; see `send`). */
   holds(key: WatchKey): boolean {
     return this.held.current(key);
   }
@@ -99,8 +99,10 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
 
   /**
    * Sends a report; false (and counted) when not connected, the key is not granted in this session,
-   * or the socket is backed up. An error message is cut to LIMITS.errorMessageBytes. Throws
-   * FrameError for an otherwise invalid frame (a bug of the caller).
+   * or the socket is backed up. This is the sidecar's only grant check: whatever produced the report
+   * (a watcher still running for a lapsing key, one racing a revoke) sends it here. An error
+   * message is cut to LIMITS.errorMessageBytes. Throws FrameError for an otherwise invalid frame
+   * (a bug of the caller).
    */
   send(frame: ReportFrame): boolean {
     const ws = this.ws;
@@ -211,7 +213,10 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
       return;
     }
     if (frame.type === "grant") {
-      if (this.options.keys.some((k) => sameKey(k, frame.key))) this.held.grant(frame.key);
+      const { partitioned } = frame;
+      const hint = partitioned === undefined ? {} : { partitioned };
+      const id = keyId(frame.key);
+      if (this.options.keys.some((k) => keyId(k) === id)) this.held.grant(frame.key, hint);
     } else if (frame.type === "revoke") this.held.revoke(frame.key, "hub");
   }
 
@@ -284,8 +289,4 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
   private maxFrameBytes(): number {
     return this.options.maxFrameBytes ?? LIMITS.maxFrameBytes;
   }
-}
-
-function sameKey(a: WatchKey, b: WatchKey): boolean {
-  return a.cluster === b.cluster && a.topic === b.topic && a.subscription === b.subscription;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { tokenFromFile } from "../src/hub/bearer.js";
+import { tokenFromFile } from "../src/contract/bearer.js";
 import type { Clock } from "../src/lib/clock.js";
 import type { Logger } from "../src/lib/logger.js";
 import { adminRequestRecorder } from "../src/pulsar/admin-metrics.js";
@@ -10,7 +10,7 @@ import type { HubModeSettings } from "./config.js";
 import { HubConnection, type HubConnectionStats } from "./hub-connection.js";
 import { hubSink } from "./hub-sink.js";
 import { step } from "./lifecycle.js";
-import { PulsarClusters } from "./pulsar-clusters.js";
+import { PulsarClusters } from "../src/pulsar/clusters.js";
 
 export interface HubModeDeps {
   readonly settings: HubModeSettings;
@@ -78,10 +78,11 @@ export function startHubMode(deps: HubModeDeps): HubMode {
     m.connected.set(0);
     log.warn({ err: { type: err.name, message: err.message }, retryInMs }, "hub connection lost");
   });
-  connection.on("grant", (key) => {
+  connection.on("grant", (key, hint) => {
     m.watchedKeys.inc();
-    log.info({ key: keyId(key) }, "granted: watching");
-    driver.start(key, {});
+    log.info({ key: keyId(key), partitioned: hint.partitioned }, "granted: watching");
+    // The trigger's isPartitionedTopic, as the hub's own watcher would get it (absent: auto-detect).
+    driver.start(key, { partitioned: hint.partitioned });
   });
   connection.on("revoke", (key, reason) => {
     m.watchedKeys.dec();
@@ -89,6 +90,9 @@ export function startHubMode(deps: HubModeDeps): HubMode {
     driver.stop(key);
   });
   connection.start();
+  // The clock's timers are unref'd: with --http-port off, nothing else holds the process while the
+  // hub is away and no key is watched (only the reconnect backoff runs), and it would exit with 0.
+  const alive = setInterval(() => undefined, 2 ** 31 - 1);
 
   let closing: Promise<void> | undefined;
   return {
@@ -98,6 +102,7 @@ export function startHubMode(deps: HubModeDeps): HubMode {
         await step(log, "closing the hub connection", () => connection.close());
         await step(log, "stopping the watchers", () => driver.close());
         await step(log, "closing Pulsar access", () => pulsar.close());
+        clearInterval(alive);
       })();
       return closing;
     },

@@ -1,37 +1,28 @@
-import type { ReportFrame } from "../src/hub/contract/frames.js";
-import { LIMITS } from "../src/hub/contract/limits.js";
-import { PROTOCOL_VERSION } from "../src/hub/contract/version.js";
-import type { WatchKey } from "../src/state/key.js";
+import type { ReportFrame } from "../src/contract/frames.js";
+import { LIMITS } from "../src/contract/limits.js";
+import { PROTOCOL_VERSION } from "../src/contract/version.js";
 import type { WatchSink } from "../src/watch/sink.js";
 
 /** What the sink needs of the connection (HubConnection satisfies it). */
 export interface ReportChannel {
-  /** Whether reports for the key go out now (granted in the current session). */
-  holds(key: WatchKey): boolean;
-  /** Sends a report, or drops and counts it; throws FrameError for a bad frame. */
+  /**
+   * Sends a report, or drops and counts it: the one grant check of the sidecar (a key lapsing
+   * after a disconnect, or racing a revoke, is not sent). Throws FrameError for a bad frame.
+   */
   send(frame: ReportFrame): boolean;
 }
 
 /**
- * A WatchSink that turns a watcher's output into report frames for the hub. Reports for keys not
- * granted in the current session (lapsing after a disconnect, or racing a revoke) are not sent.
- * A frame the contract rejects throws; the watcher hands that to its onSinkError.
+ * A WatchSink that turns a watcher's output into report frames for the hub; the channel decides
+ * what goes out. A frame the contract rejects throws; the watcher hands that to its onSinkError.
  */
 export function hubSink(channel: ReportChannel): WatchSink {
   const send = (frame: ReportFrame): void => {
-    if (channel.holds(frame.key)) channel.send(frame);
+    channel.send(frame);
   };
   return {
     observation: (key, observation) => send({ v: PROTOCOL_VERSION, type: "observation", key, observation }),
-    arrival: (key, e) =>
-      send({
-        v: PROTOCOL_VERSION,
-        type: "arrival",
-        key,
-        partition: e.partition,
-        publishTime: e.publishTime,
-        receivedAt: e.receivedAt,
-      }),
+    arrival: (key, e) => send({ v: PROTOCOL_VERSION, type: "arrival", key, receivedAt: e.receivedAt }),
     error: (key, err) =>
       send({
         v: PROTOCOL_VERSION,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startHubHttp, type HubHttp } from "../src/hub/http.js";
+import { startHubHttp, type HubHttp } from "../src/lib/http.js";
 import { systemClock } from "../src/lib/clock.js";
 import { renderHelp } from "../src/lib/config.js";
 import { createLogger, type Logger } from "../src/lib/logger.js";

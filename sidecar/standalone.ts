@@ -10,7 +10,7 @@ import { WatchEngine } from "../src/watch/engine.js";
 import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { StandaloneSettings } from "./config.js";
 import { step } from "./lifecycle.js";
-import { PulsarClusters } from "./pulsar-clusters.js";
+import { PulsarClusters } from "../src/pulsar/clusters.js";
 
 export interface StandaloneDeps {
   readonly settings: StandaloneSettings;

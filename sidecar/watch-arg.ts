@@ -1,5 +1,5 @@
 import type { Parser } from "../src/lib/config-parsers.js";
-import { LIMITS } from "../src/hub/contract/limits.js";
+import { LIMITS } from "../src/contract/limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { parseTopicName, topicToString } from "../src/pulsar/topic-name.js";
 import { keyId, type WatchKey } from "../src/state/key.js";

@@ -1,5 +1,5 @@
 import { FakeSidecar } from "../../test/support/fake-sidecar.js";
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
 
 export interface FakeSidecarFleet {

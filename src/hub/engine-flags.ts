@@ -3,7 +3,7 @@ import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { KEY_TABLE_DEFAULTS } from "../state/key-table-types.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
-import { tokenFromFile } from "./bearer.js";
+import { tokenFromFile } from "../contract/bearer.js";
 
 const MS = int(0, 86_400_000);
 /** The welcome frame carries these two; the contract bounds them to 10..600000 ms. */

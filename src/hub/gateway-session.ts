@@ -4,12 +4,13 @@ import type { Clock, TimerHandle } from "../lib/clock.js";
 import { errorText } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { keyId, type WatchKey } from "../state/key.js";
-import { CloseCode } from "./contract/close-codes.js";
-import { decodeSidecarFrame, encodeFrame } from "./contract/codec.js";
-import { FrameError } from "./contract/errors.js";
-import type { HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "./contract/frames.js";
-import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "./contract/limits.js";
-import { PROTOCOL_VERSION } from "./contract/version.js";
+import { CloseCode } from "../contract/close-codes.js";
+import { decodeSidecarFrame, encodeFrame } from "../contract/codec.js";
+import { hubFrameFor } from "../contract/compat.js";
+import { FrameError } from "../contract/errors.js";
+import type { GrantHint, HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "../contract/frames.js";
+import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../contract/limits.js";
+import { PROTOCOL_VERSION, type ProtocolVersion } from "../contract/version.js";
 import { REJECT_CODES, type GatewayMetrics, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import { SessionKeys } from "./session-keys.js";
@@ -46,6 +47,8 @@ export class GatewaySession implements SidecarSession {
   namespace = "";
   sidecarVersion = "";
   keys: readonly WatchKey[] = [];
+  /** The version of the hello: every frame to this sidecar is sent in it. */
+  private version: ProtocolVersion = PROTOCOL_VERSION;
   private ledger = new SessionKeys([]);
   private joined = false;
   private ended = false;
@@ -89,9 +92,11 @@ export class GatewaySession implements SidecarSession {
     return this.ledger.holds(key);
   }
 
-  grant(key: WatchKey): void {
+  grant(key: WatchKey, hint: GrantHint = {}): void {
     if (this.ended && this.ledger.announced(key)) return;
-    if (this.ledger.grant(key, this.id)) this.send({ v: PROTOCOL_VERSION, type: "grant", key });
+    if (!this.ledger.grant(key, this.id)) return;
+    const { partitioned } = hint;
+    this.send({ v: PROTOCOL_VERSION, type: "grant", key, ...(partitioned !== undefined && { partitioned }) });
   }
 
   revoke(key: WatchKey): void {
@@ -125,7 +130,7 @@ export class GatewaySession implements SidecarSession {
       this.ws.terminate();
       return;
     }
-    this.ws.send(encodeFrame(frame, this.ctx.settings.maxFrameBytes));
+    this.ws.send(encodeFrame(hubFrameFor(frame, this.version), this.ctx.settings.maxFrameBytes));
     this.ctx.stats.framesOut[frame.type]++;
   }
 
@@ -170,6 +175,7 @@ export class GatewaySession implements SidecarSession {
     this.namespace = hello.namespace;
     this.sidecarVersion = hello.sidecarVersion;
     this.keys = hello.keys;
+    this.version = hello.v;
     this.ledger = new SessionKeys(hello.keys);
     this.send({
       v: PROTOCOL_VERSION,
@@ -193,6 +199,7 @@ export class GatewaySession implements SidecarSession {
     const verdict = this.ledger.verdict(frame.key, this.ctx.clock.now(), this.ctx.settings.leaseTimeoutMs);
     if (verdict === "late") {
       this.ctx.stats.reportsAfterRevoke++;
+      this.ctx.metrics.reportsDropped.inc();
       return;
     }
     if (verdict !== "accept") {
@@ -203,8 +210,8 @@ export class GatewaySession implements SidecarSession {
     const h = this.ctx.handler;
     if (frame.type === "observation") this.call(() => h.observation(this, frame.key, frame.observation));
     else if (frame.type === "arrival") {
-      const { partition, publishTime, receivedAt } = frame;
-      this.call(() => h.arrival(this, frame.key, { partition, publishTime, receivedAt }));
+      const { receivedAt } = frame;
+      this.call(() => h.arrival(this, frame.key, { receivedAt }));
     } else this.call(() => h.error(this, frame.key, frame.errorClass, frame.message));
   }
 

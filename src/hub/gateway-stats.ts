@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import { CloseCode } from "./contract/close-codes.js";
-import type { HubFrame, SidecarFrame } from "./contract/frames.js";
+import { CloseCode } from "../contract/close-codes.js";
+import type { HubFrame, SidecarFrame } from "../contract/frames.js";
 
 /** Why the gateway answered an upgrade with an HTTP error instead of a WebSocket. */
 export type UpgradeRejection = "not_found" | "unauthorized" | "unavailable";
@@ -96,6 +96,8 @@ export function copyStats(s: GatewayStats): GatewayStats {
 export interface GatewayMetrics {
   readonly sessionsConnected: Gauge;
   readonly rejections: Counter<"stage" | "reason">;
+  /** The hub's one check of sidecar reports: a report racing a revoke is dropped, not fatal. */
+  readonly reportsDropped: Counter;
 }
 
 export function createGatewayMetrics(register: Registry): GatewayMetrics {
@@ -110,6 +112,11 @@ export function createGatewayMetrics(register: Registry): GatewayMetrics {
       name: "pps_gateway_rejections_total",
       help: "sidecar connections refused at upgrade, or sessions ended by the hub, by reason",
       labelNames: ["stage", "reason"],
+      registers,
+    }),
+    reportsDropped: new Counter({
+      name: "pps_hub_reports_dropped_total",
+      help: "sidecar reports the hub dropped because they raced a revoke (the sidecar had not seen it yet)",
       registers,
     }),
   };

@@ -1,6 +1,6 @@
 import type { WatchKey } from "../state/key.js";
 import type { Observation } from "../state/observation.js";
-import type { HelloFrame } from "./contract/frames.js";
+import type { GrantHint, HelloFrame } from "../contract/frames.js";
 import type { RejectReason } from "./gateway-stats.js";
 
 /**
@@ -25,20 +25,19 @@ export interface SidecarSession {
   /** Whether the session holds a grant for the key. */
   holds(key: WatchKey): boolean;
   /**
-   * Lets the sidecar watch and report the key: sends a grant frame. Idempotent; a no-op on an
-   * ended session. Throws KeyNotAnnouncedError for a key the sidecar did not announce.
+   * Lets the sidecar watch and report the key: sends a grant frame, with the hint of the key's
+   * trigger (so the sidecar's watcher treats the topic as the hub's would). Idempotent; a no-op on
+   * an ended session. Throws KeyNotAnnouncedError for a key the sidecar did not announce.
    */
-  grant(key: WatchKey): void;
+  grant(key: WatchKey, hint?: GrantHint): void;
   /** Sends a revoke frame if the key is held. Idempotent; a no-op on an ended session. */
   revoke(key: WatchKey): void;
   /** Ends the session with a close code (1000, 1001 or 4000-4999) and a reason (cut to 123 bytes). */
   close(code: number, reason: string): void;
 }
 
+/** An arrival as the hub reads it: only when the sidecar received it (its clock, epoch ms). */
 export interface ArrivalReport {
-  /** Partition index, or -1 for a non-partitioned topic. */
-  readonly partition: number;
-  readonly publishTime: number;
   readonly receivedAt: number;
 }
 

@@ -1,13 +1,13 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { systemClock, type Clock, type TimerHandle } from "../lib/clock.js";
 import { errorText } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { bearerMatches } from "./bearer.js";
-import { CloseCode } from "./contract/close-codes.js";
-import { LIMITS } from "./contract/limits.js";
+import { CloseCode } from "../contract/close-codes.js";
+import { LIMITS } from "../contract/limits.js";
+import { refuseUpgrade, SIDECAR_PATH, upgradeAuthorized } from "../contract/upgrade.js";
 import { GatewaySession, type SessionSettings } from "./gateway-session.js";
 import {
   copyStats,
@@ -19,7 +19,7 @@ import {
 } from "./gateway-stats.js";
 import type { SidecarHandler, SidecarSession } from "./gateway-types.js";
 
-export const SIDECAR_PATH = "/v1/sidecars";
+export { SIDECAR_PATH };
 
 export interface GatewayOptions {
   /** Expected bearer token, read on every upgrade (a mounted Secret may rotate). */
@@ -151,7 +151,7 @@ export class SidecarGateway {
       this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar token");
       return this.refuse(socket, 503, "unavailable");
     }
-    if (!bearerMatches(req.headers.authorization, expected)) {
+    if (!upgradeAuthorized(req, expected)) {
       this.options.logger.warn({ remote: req.socket.remoteAddress }, "sidecar upgrade without a valid token");
       return this.refuse(socket, 401, "unauthorized");
     }
@@ -177,13 +177,7 @@ export class SidecarGateway {
   private refuse(socket: Duplex, status: number, why: UpgradeRejection): void {
     this.counters.upgradesRejected[why]++;
     this.metrics.rejections.inc({ stage: "upgrade", reason: why });
-    const body = `${STATUS_CODES[status] ?? "Error"}\n`;
-    const auth = status === 401 ? 'WWW-Authenticate: Bearer realm="pulsar-push-scaler"\r\n' : "";
-    socket.once("finish", () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nConnection: close\r\n` +
-        `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${auth}\r\n${body}`,
-    );
+    refuseUpgrade(socket, status);
   }
 }
 

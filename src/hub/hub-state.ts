@@ -1,14 +1,13 @@
 import type { Server } from "node:http";
 import type { Registry } from "prom-client";
 import type { Clock } from "../lib/clock.js";
-import { ScalerError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { StateReader } from "../keda/state-reader.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { adminRequestRecorder } from "../pulsar/admin-metrics.js";
-import { createPulsarAccess, type PulsarAccess } from "../pulsar/index.js";
+import { PulsarClusters } from "../pulsar/clusters.js";
 import { WatchEngine } from "../watch/engine.js";
-import { LocalWatchDriver, type ClusterPorts } from "../watch/local-driver.js";
+import { LocalWatchDriver } from "../watch/local-driver.js";
 import type { WatchTimings } from "../watch/timings.js";
 import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
@@ -41,9 +40,6 @@ export interface HubState {
   close(): Promise<void>;
 }
 
-/** Unknown cluster name in a key (cannot happen for keys from checked triggers). */
-class UnknownClusterError extends ScalerError {}
-
 /**
  * The hub's wiring: Pulsar access per cluster -> watch engine whose driver is the lease coordinator
  * (a sidecar or the hub's own LocalWatchDriver watches each key) -> the KEDA service reads it; the
@@ -54,14 +50,9 @@ export function createHubState(deps: HubStateDeps): HubState {
   const log = logger.child({ component: "state" });
   const onRequest = adminRequestRecorder(deps.registry);
   const gatewayMetrics = createGatewayMetrics(deps.registry);
-  const access = new Map<string, PulsarAccess>(
-    deps.clusters.map((c) => [c.name, createPulsarAccess(c, { clock, logger, onRequest })]),
-  );
-  const ports = (name: string): ClusterPorts => {
-    const a = access.get(name);
-    if (!a) throw new UnknownClusterError(`cluster ${JSON.stringify(name)} is not configured in the hub`);
-    return a;
-  };
+  const pulsar = new PulsarClusters(deps.clusters, { clock, logger, onRequest });
+  // Every cluster now: an unreadable CA file fails the hub's start, not its first watcher.
+  pulsar.openAll();
   const engine = new WatchEngine({
     clock,
     timings: deps.timings,
@@ -80,7 +71,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     registry: deps.registry,
     hubDriver: (hubSink) =>
       new LocalWatchDriver({
-        cluster: ports,
+        cluster: (name) => pulsar.get(name),
         clock,
         sink: hubSink,
         timings: deps.timings,
@@ -127,7 +118,7 @@ export function createHubState(deps: HubStateDeps): HubState {
         } catch (err) {
           log.error({ err }, "stopping watchers failed");
         }
-        for (const a of access.values()) await a.close(); // logs its own failures
+        await pulsar.close(); // each cluster logs its own failures
       })();
       return closing;
     },

@@ -1,15 +1,14 @@
 import { Registry } from "prom-client";
 import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
-import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import { LeaseTable, type LeaseDecision } from "../state/leases.js";
 import type { Observation } from "../state/observation.js";
 import type { WatchDriver, WatchHint } from "../watch/driver.js";
 import type { WatchSink } from "../watch/sink.js";
 import { ClockOffset } from "./clock-offset.js";
-import { CloseCode } from "./contract/close-codes.js";
-import type { HelloFrame } from "./contract/frames.js";
+import { CloseCode } from "../contract/close-codes.js";
+import type { HelloFrame } from "../contract/frames.js";
 import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import {
   CoordinatorMetrics,
@@ -38,8 +37,8 @@ export interface LeaseCoordinatorDeps {
 
 interface InUse {
   readonly key: WatchKey;
+  /** From the engine's start: given to the hub's watcher, and to a sidecar in its grant. */
   readonly hint: WatchHint;
-  readonly topic: TopicName | undefined;
 }
 
 interface Peer {
@@ -54,10 +53,11 @@ interface Peer {
  * hub's own watchers. Only keys in use get leases: a key a sidecar announces that no ScaledObject
  * asked about is not watched.
  *
- * Reports of a key are taken from a sidecar only while the table says it may report it (holder,
- * or taking over); the first observation of a taking-over sidecar completes the hand-over, and only
- * then is the previous watcher stopped. Sidecar timestamps are moved onto the hub's clock (see
- * ClockOffset).
+ * A sidecar holds a grant exactly while the table has it as the key's holder or taker-over (every
+ * grant and revoke decision goes to its session), so the gateway's check of the session's grants
+ * (session-keys.ts) is the one check of reports: they arrive here only from the sidecar the table
+ * chose. The first observation of a taking-over sidecar completes the hand-over, and only then is
+ * the previous watcher stopped. Sidecar timestamps are moved onto the hub's clock (see ClockOffset).
  */
 export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly table: LeaseTable;
@@ -93,7 +93,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   start(key: WatchKey, hint: WatchHint): void {
     const id = keyId(key);
     if (this.inUse.has(id) || this.closing) return;
-    this.inUse.set(id, { key, hint, topic: hint.topic ?? topicOf(key) });
+    this.inUse.set(id, { key, hint });
     this.metrics.keysInUse(this.inUse.size);
     this.apply(this.table.keyAdded(key));
     this.holderChanged(key);
@@ -140,7 +140,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   observation(session: SidecarSession, key: WatchKey, observation: Observation): void {
-    const peer = this.reporter(session, key);
+    const peer = this.peers.get(session.id);
     if (!peer) return;
     const observedAt = peer.clock.toHub(observation.observedAt, this.deps.clock.now());
     this.observed(key, observedAt);
@@ -150,22 +150,16 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   arrival(session: SidecarSession, key: WatchKey, arrival: ArrivalReport): void {
-    const peer = this.reporter(session, key);
-    const topic = this.inUse.get(keyId(key))?.topic;
-    if (!peer || !topic) return;
+    const peer = this.peers.get(session.id);
+    if (!peer || !this.inUse.has(keyId(key))) return;
     this.counters.arrivals.sidecar++;
     this.metrics.arrival("sidecar");
     const receivedAt = peer.clock.toHub(arrival.receivedAt, this.deps.clock.now());
-    this.deps.sink.arrival(key, {
-      topic,
-      partition: arrival.partition,
-      publishTime: arrival.publishTime,
-      receivedAt,
-    });
+    this.deps.sink.arrival(key, { receivedAt });
   }
 
   error(session: SidecarSession, key: WatchKey, errorClass: string, message: string): void {
-    if (!this.reporter(session, key)) return;
+    if (!this.peers.has(session.id)) return;
     this.deps.sink.error(key, { name: errorClass, message });
   }
 
@@ -218,15 +212,6 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  /** The peer if its report of `key` is wanted; else counts the report as dropped. */
-  private reporter(session: SidecarSession, key: WatchKey): Peer | undefined {
-    const peer = this.peers.get(session.id);
-    if (peer && this.table.mayReport(session.id, key)) return peer;
-    this.counters.reportsDropped++;
-    this.metrics.reportDropped();
-    return undefined;
-  }
-
   private apply(decisions: readonly LeaseDecision[]): void {
     for (const d of decisions) {
       try {
@@ -253,11 +238,13 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   private carryOut(d: LeaseDecision): void {
     switch (d.kind) {
-      case "grant":
+      case "grant": {
         this.counters.grants++;
         this.metrics.decision("grant");
-        this.peers.get(d.sidecar)?.session.grant(d.key);
+        const partitioned = this.inUse.get(keyId(d.key))?.hint.partitioned;
+        this.peers.get(d.sidecar)?.session.grant(d.key, { partitioned });
         return;
+      }
       case "revoke":
         this.counters.revokes++;
         this.metrics.decision("revoke");
@@ -289,13 +276,5 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
       }
       this.arm();
     }, this.expireIntervalMs);
-  }
-}
-
-function topicOf(key: WatchKey): TopicName | undefined {
-  try {
-    return parseTopicName(key.topic);
-  } catch {
-    return undefined;
   }
 }

@@ -10,8 +10,6 @@ export interface CoordinatorStats {
   revokes: number;
   hubStarts: number;
   hubStops: number;
-  /** Sidecar reports dropped: the sidecar neither holds the key nor is taking it over. */
-  reportsDropped: number;
   /** Sidecars that lost their leases for want of heartbeats (their session was closed 4009). */
   sidecarsExpired: number;
   /** Arrival events taken in, by who watched the key. */
@@ -29,7 +27,6 @@ export function emptyCoordinatorStats(): CoordinatorStats {
     revokes: 0,
     hubStarts: 0,
     hubStops: 0,
-    reportsDropped: 0,
     sidecarsExpired: 0,
     arrivals: { hub: 0, sidecar: 0 },
   };
@@ -54,7 +51,6 @@ function keyLabels(key: WatchKey): Record<"cluster" | "topic" | "subscription", 
 export class CoordinatorMetrics {
   private readonly arrivals: Counter<"watcher">;
   private readonly decisions: Counter<"decision">;
-  private readonly dropped: Counter;
   private readonly keys: Gauge;
   private readonly leases: Gauge<"holder">;
   private readonly observedAt: Gauge<"cluster" | "topic" | "subscription">;
@@ -92,11 +88,6 @@ export class CoordinatorMetrics {
       labelNames: ["decision"],
       registers,
     });
-    this.dropped = new Counter({
-      name: "pps_hub_reports_dropped_total",
-      help: "sidecar reports the hub dropped because the sidecar neither holds the subscription nor is taking it over",
-      registers,
-    });
     for (const holder of ["sidecar", "hub", "none"]) this.leases.set({ holder }, 0);
     for (const watcher of ["hub", "sidecar"]) this.arrivals.inc({ watcher }, 0);
     for (const decision of Object.values(DECISION_LABEL)) this.decisions.inc({ decision }, 0);
@@ -108,10 +99,6 @@ export class CoordinatorMetrics {
 
   decision(kind: LeaseDecision["kind"]): void {
     this.decisions.inc({ decision: DECISION_LABEL[kind] });
-  }
-
-  reportDropped(): void {
-    this.dropped.inc();
   }
 
   keysInUse(n: number): void {

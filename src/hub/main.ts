@@ -7,8 +7,8 @@ import { startKedaServer } from "../keda/server.js";
 import { createKedaMetrics } from "../keda/service-metrics.js";
 import { createKedaService } from "../keda/service.js";
 import { signalled } from "../lib/signals.js";
+import { startHubHttp } from "../lib/http.js";
 import { grpcTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
-import { startHubHttp } from "./http.js";
 import { createHubState } from "./hub-state.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";

@@ -63,3 +63,9 @@ export class UpgradeError extends PulsarError {
 export class ArrivalsUnavailableError extends PulsarError {}
 /** More than the allowed number of 3xx hops (a redirect loop); `status` is the last 3xx status. */
 export class TooManyRedirectsError extends ServerError {}
+
+/**
+ * A key names a cluster that is not configured. Not a PulsarError (no URL: nothing was asked of
+ * Pulsar); the watcher records it as the key's error, never a made-up number.
+ */
+export class UnknownClusterError extends ScalerError {}

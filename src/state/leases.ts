@@ -131,12 +131,6 @@ export class LeaseTable {
     return previous ? [stop(previous, key)] : [];
   }
 
-  /** Whether a sidecar's reports of a key are wanted (it holds or is taking over the key). */
-  mayReport(sidecar: string, key: WatchKey): boolean {
-    const lease = this.leases.get(keyId(key));
-    return lease !== undefined && (lease.pending === sidecar || isSidecar(lease.current, sidecar));
-  }
-
   holderOf(key: WatchKey): Holder | undefined {
     return this.leases.get(keyId(key))?.current;
   }

@@ -10,7 +10,8 @@ import type { Observation } from "../state/observation.js";
  */
 export interface WatchSink {
   observation(key: WatchKey, obs: Observation): void;
-  arrival(key: WatchKey, e: ArrivalEvent): void;
+  /** Only the receive time of an arrival is read (a sidecar's arrival frame carries nothing else). */
+  arrival(key: WatchKey, e: Pick<ArrivalEvent, "receivedAt">): void;
   /** A failed poll (stats or subscription missing). `err` is an Error or a sidecar's error report. */
   error(key: WatchKey, err: ErrorLike): void;
   /** The arrival reader's state changed (introspection; polling adapts by itself). */

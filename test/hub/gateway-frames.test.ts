@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PROTOCOL_VERSION as v } from "../../src/hub/contract/version.js";
-import { LIMITS } from "../../src/hub/contract/limits.js";
+import { Registry } from "prom-client";
+import { PROTOCOL_VERSION as v } from "../../src/contract/version.js";
+import { LIMITS } from "../../src/contract/limits.js";
+import { createGatewayMetrics } from "../../src/hub/gateway-stats.js";
 import { FakeSidecar } from "../support/fake-sidecar.js";
 import { TOKEN, key, observation, startGateway, type Harness } from "./gateway-harness.js";
 
@@ -34,12 +36,8 @@ void test("hello -> welcome, joined, grants, and every report reaches the handle
 
   sidecar.send({ v, type: "observation", key: key("a"), observation });
   assert.deepEqual((await h.handler.next("observation")).observation, observation);
-  sidecar.send({ v, type: "arrival", key: key("b"), partition: 3, publishTime: 10, receivedAt: 11 });
-  assert.deepEqual((await h.handler.next("arrival")).arrival, {
-    partition: 3,
-    publishTime: 10,
-    receivedAt: 11,
-  });
+  sidecar.send({ v, type: "arrival", key: key("b"), receivedAt: 11 });
+  assert.deepEqual((await h.handler.next("arrival")).arrival, { receivedAt: 11 });
   sidecar.send({ v, type: "error", key: key("a"), errorClass: "TimeoutError", message: "slow" });
   const err = await h.handler.next("error");
   assert.equal(err.errorClass, "TimeoutError");
@@ -85,9 +83,9 @@ const badFrames: Array<{ name: string; send: (s: FakeSidecar) => void; code: num
   },
   {
     name: "unknown version",
-    send: (s) => s.send({ v: 2, type: "heartbeat", sentAt: 1 }),
+    send: (s) => s.send({ v: 3, type: "heartbeat", sentAt: 1 }),
     code: 4004,
-    reason: /^frame\.v: unsupported protocol version 2 \(supported: 1\)$/,
+    reason: /^frame\.v: unsupported protocol version 3 \(supported: 1, 2\)$/,
   },
   {
     name: "oversized",
@@ -141,16 +139,19 @@ void test("a report before hello closes 4001; a key announced but not granted cl
   assert.deepEqual(await early.closed, { code: 4001, reason: "expected hello first, got heartbeat" });
 
   const s = await joined(h);
-  s.sidecar.send({ v, type: "arrival", key: key(), partition: -1, publishTime: 1, receivedAt: 2 });
+  s.sidecar.send({ v, type: "arrival", key: key(), receivedAt: 2 });
   assert.deepEqual(await s.sidecar.closed, {
     code: 4003,
     reason: "key not leased: local/persistent://public/default/orders/workers",
   });
   assert.equal((await h.handler.next("left", s.id)).end.cause, "key_not_leased");
+  const reports = h.handler.events.all.filter((e) => e.session.id === s.id && e.kind === "arrival");
+  assert.deepEqual(reports, [], "a report of a key the session does not hold never reaches the hub");
 });
 
 void test("a report racing a revoke is dropped, not fatal", async (t) => {
-  const h = await startGateway();
+  const registry = new Registry();
+  const h = await startGateway({ metrics: createGatewayMetrics(registry) });
   t.after(() => h.close());
   const s = await joined(h);
   const j = await h.handler.next("joined", s.id);
@@ -159,7 +160,11 @@ void test("a report racing a revoke is dropped, not fatal", async (t) => {
   s.sidecar.send({ v, type: "heartbeat", sentAt: 5 });
   await h.handler.next("heartbeat", s.id);
   assert.equal(h.gateway.stats().reportsAfterRevoke, 1);
+  const dropped = await registry.getSingleMetric("pps_hub_reports_dropped_total")?.get();
+  assert.equal(dropped?.values[0]?.value, 1, "counted in pps_hub_reports_dropped_total");
   assert.equal(j.session.open, true);
+  const reports = h.handler.events.all.filter((e) => e.session.id === s.id && e.kind === "observation");
+  assert.deepEqual(reports, [], "the late report is dropped before the hub's handler");
 });
 
 void test("a flood of frames closes the session 4008", async (t) => {

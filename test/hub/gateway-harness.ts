@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../../src/lib/logger.js";
 import type { WatchKey } from "../../src/state/key.js";
 import type { Observation } from "../../src/state/observation.js";
-import type { HelloFrame } from "../../src/hub/contract/frames.js";
+import type { HelloFrame } from "../../src/contract/frames.js";
 import { SidecarGateway, type GatewayOptions } from "../../src/hub/gateway.js";
 import type {
   ArrivalReport,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PROTOCOL_VERSION as v } from "../../src/hub/contract/version.js";
+import { PROTOCOL_VERSION as v } from "../../src/contract/version.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeSidecar } from "../support/fake-sidecar.js";
 import { eventually } from "../support/latch.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CloseCode } from "../../src/hub/contract/close-codes.js";
+import { CloseCode } from "../../src/contract/close-codes.js";
 import { LeaseCoordinator } from "../../src/hub/lease-coordinator.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import type { ActivationRule, WatchKey } from "../../src/state/key.js";
@@ -13,11 +13,11 @@ const TOPIC = "persistent://t/ns/orders";
 const key = (sub: string): WatchKey => ({ cluster: "c", topic: TOPIC, subscription: sub });
 const K = key("s");
 const ANY: ActivationRule = { metric: "msgBacklog", threshold: 0 };
-const trigger = (k: WatchKey = K): TriggerLike => ({
+const trigger = (k: WatchKey = K, isPartitionedTopic?: boolean): TriggerLike => ({
   key: k,
   activation: ANY,
   topic: parseTopicName(k.topic),
-  isPartitionedTopic: undefined,
+  isPartitionedTopic,
 });
 const SO = { namespace: "apps", name: "consumer" };
 const END = { code: 1006, reason: "", cause: "peer" as const };
@@ -29,9 +29,9 @@ function setup(leaseTimeoutMs = 10_000) {
   const leases = new LeaseCoordinator({ clock, sink: engine.ingest, hubDriver: () => hub, leaseTimeoutMs });
   engine.attach(leases);
   /** A ScaledObject opens a stream on `k` (the key comes into use); returns the activation count. */
-  const use = (k: WatchKey = K, so = SO) => {
+  const use = (k: WatchKey = K, so = SO, partitioned?: boolean) => {
     const seen = { activations: 0 };
-    engine.watchActivation(so, trigger(k), () => seen.activations++);
+    engine.watchActivation(so, trigger(k, partitioned), () => seen.activations++);
     return seen;
   };
   const join = (id: string, keys: WatchKey[] = [K]) => {
@@ -67,6 +67,18 @@ void describe("LeaseCoordinator", () => {
     assert.equal(engine.keyReport(K)?.observation?.msgBacklog, 4);
   });
 
+  void it("a grant carries the trigger's isPartitionedTopic, as the hub's own watcher gets it", () => {
+    const { hub, use, join } = setup();
+    use(K, SO, true);
+    const a = join("a");
+    use(key("auto"), { namespace: "apps", name: "other" });
+    const b = join("b", [key("auto")]);
+    assert.deepEqual([a.log, b.log], [["grant s"], ["grant auto"]]);
+    assert.deepEqual(a.hints, [{ partitioned: true }]);
+    assert.deepEqual(b.hints, [{ partitioned: undefined }], "absent: the sidecar auto-detects");
+    assert.equal(hub.hints[0]?.partitioned, true, "the same hint the hub watcher started with");
+  });
+
   void it("a sidecar announcing a key nobody asked about gets no lease until KEDA asks", () => {
     const { hub, leases, use, join } = setup();
     const a = join("a", [K, key("other")]);
@@ -77,19 +89,19 @@ void describe("LeaseCoordinator", () => {
     assert.deepEqual(leases.holders(), { sidecar: 0, hub: 0, none: 1 });
   });
 
-  void it("exactly one holder; reports of other sidecars are dropped", () => {
-    const { engine, leases, use, join, report } = setup();
+  void it("exactly one holder: only it holds a grant, so only its reports pass the gateway", () => {
+    const { engine, use, join, report } = setup();
     use();
     const a = join("a");
     const b = join("b");
     const c = join("c");
     assert.deepEqual([a.log, b.log, c.log], [["grant s"], [], []]);
+    // The gateway ends b's and c's sessions on a report of K (gateway-frames.test.ts: "a key
+    // announced but not granted closes 4003"); the coordinator sees reports of holders only.
+    assert.deepEqual([a.holds(K), b.holds(K), c.holds(K)], [true, false, false]);
     report(a, 1);
-    report(b, 99);
-    leases.error(c, K, "TimeoutError", "boom");
     assert.equal(engine.keyReport(K)?.observation?.msgBacklog, 1);
     assert.equal(engine.keyReport(K)?.lastError, undefined);
-    assert.equal(leases.stats().reportsDropped, 2);
   });
 
   void it("a holder that leaves hands the key to another announcer, then to the hub", () => {
@@ -163,7 +175,7 @@ void describe("LeaseCoordinator", () => {
     assert.equal(leases.clockOffsetOf(a.id), behind);
     report(a, 0, clock.now() - behind - 200);
     assert.equal(engine.keyReport(K)?.observationAgeMs, 200, "age on the hub clock, not 5200");
-    leases.arrival(a, K, { partition: -1, publishTime: 0, receivedAt: clock.now() - behind - 5 });
+    leases.arrival(a, K, { receivedAt: clock.now() - behind - 5 });
     assert.equal(engine.keyReport(K)?.lastArrivalAt, clock.now() - 5);
     assert.equal(seen.activations, 1, "the arrival is after the observation: an edge");
   });
@@ -186,7 +198,7 @@ void describe("LeaseCoordinator", () => {
     use();
     const a = join("a");
     report(a, 0);
-    leases.arrival(a, K, { partition: -1, publishTime: 1, receivedAt: 1 });
+    leases.arrival(a, K, { receivedAt: 1 });
     const s = leases.stats();
     s.arrivals.sidecar = 99;
     assert.deepEqual(leases.stats().arrivals, { hub: 0, sidecar: 1 });

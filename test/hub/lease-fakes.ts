@@ -1,5 +1,5 @@
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
-import type { HelloFrame } from "../../src/hub/contract/frames.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
+import type { GrantHint, HelloFrame } from "../../src/contract/frames.js";
 import type { SidecarSession } from "../../src/hub/gateway-types.js";
 import { keyId, type WatchKey } from "../../src/state/key.js";
 import type { WatchDriver, WatchHint } from "../../src/watch/driver.js";
@@ -13,6 +13,8 @@ export class FakeSession implements SidecarSession {
   readonly sidecarVersion = "test";
   readonly remoteAddress = "127.0.0.1";
   readonly log: string[] = [];
+  /** The hint of each grant sent, in order. */
+  readonly hints: GrantHint[] = [];
   closedWith: { code: number; reason: string } | undefined;
   private readonly held = new Set<string>();
 
@@ -45,11 +47,12 @@ export class FakeSession implements SidecarSession {
     return this.held.has(keyId(key));
   }
 
-  grant(key: WatchKey): void {
+  grant(key: WatchKey, hint: GrantHint = {}): void {
     if (!this.announced(key)) throw new Error(`not announced: ${keyId(key)}`);
     if (!this.open || this.held.has(keyId(key))) return;
     this.held.add(keyId(key));
     this.log.push(`grant ${key.subscription}`);
+    this.hints.push(hint);
   }
 
   revoke(key: WatchKey): void {

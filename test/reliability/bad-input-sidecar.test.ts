@@ -6,9 +6,9 @@ import { rssBytes } from "../../bench/lib/proc-sample.js";
 import type { HubProc, SimProc } from "../../bench/lib/programs.js";
 import { fullTopic } from "../../bench/lib/pulsar.js";
 import { sampleSum, scrape } from "../../bench/lib/scrape.js";
-import { decodeSidecarFrame } from "../../src/hub/contract/codec.js";
-import { CloseCode } from "../../src/hub/contract/close-codes.js";
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
+import { decodeSidecarFrame } from "../../src/contract/codec.js";
+import { CloseCode } from "../../src/contract/close-codes.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
 import type { KedaEmulator } from "../support/keda-emulator.js";
 import { FakeSidecar } from "../support/fake-sidecar.js";
@@ -104,8 +104,6 @@ void test("hand-picked bad frames: each session closed with its code", async () 
           v,
           type: "arrival",
           key: key("not-announced"),
-          partition: -1,
-          publishTime: Date.now(),
           receivedAt: Date.now(),
         }),
       CloseCode.keyNotLeased,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PROTOCOL_VERSION as v } from "../../src/hub/contract/version.js";
+import { PROTOCOL_VERSION as v } from "../../src/contract/version.js";
 import { HubConnection } from "../../sidecar/hub-connection.js";
 import { HubRejectedError } from "../../sidecar/hub-errors.js";
 import { TOKEN, key, observation, startGateway } from "../hub/gateway-harness.js";

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tokenFromFile } from "../../src/hub/bearer.js";
-import { PROTOCOL_VERSION as v } from "../../src/hub/contract/version.js";
+import { tokenFromFile } from "../../src/contract/bearer.js";
+import { PROTOCOL_VERSION as v } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
 import type { RevokeReason } from "../../sidecar/held-keys.js";
 import { HubConnection, type HubConnectionOptions, type WelcomeInfo } from "../../sidecar/hub-connection.js";
@@ -195,7 +195,7 @@ void test("hub close codes and bad hub frames surface as typed errors, then it r
   assert.ok(d2.error instanceof HubProtocolError);
   assert.deepEqual(await s2.closed, {
     code: 4004,
-    reason: "frame.v: unsupported protocol version 9 (supported: 1)",
+    reason: "frame.v: unsupported protocol version 9 (supported: 1, 2)",
   });
 });
 

@@ -47,8 +47,7 @@ void describe("LeaseTable", () => {
     const t = new LeaseTable();
     t.keyAdded(K1);
     assert.deepEqual(d(t.sidecarJoined("A", "pod-a", [K1], T0)), ["grant A k1"]);
-    assert.equal(holder(t, K1), "hub->A");
-    assert.equal(t.mayReport("A", K1), true);
+    assert.equal(holder(t, K1), "hub->A", "A holds its grant: its reports are taken");
     assert.deepEqual(d(t.firstObservationFrom("B", K1)), [], "not the pending holder");
     assert.deepEqual(d(t.firstObservationFrom("A", K1)), ["hubStop k1"]);
     assert.equal(holder(t, K1), "A");
@@ -131,10 +130,9 @@ void describe("LeaseTable", () => {
     t.keyAdded(K1);
     t.firstObservationFrom("A", K1);
     assert.deepEqual(d(t.sidecarJoined("A", "pod-a", [], T0 + 1)), ["grant B k1"]);
-    assert.equal(holder(t, K1), "A->B");
-    assert.equal(t.mayReport("A", K1), true);
+    assert.equal(holder(t, K1), "A->B", "both hold a grant: A keeps reporting until B observes");
     assert.deepEqual(d(t.firstObservationFrom("B", K1)), ["revoke A k1"]);
-    assert.equal(t.mayReport("A", K1), false);
+    assert.equal(holder(t, K1), "B");
   });
 
   void it("re-announcing without a key nobody else announces: the hub takes it", () => {

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { bearerMatches } from "../../src/hub/bearer.js";
-import { decodeSidecarFrame, encodeFrame } from "../../src/hub/contract/codec.js";
-import type { HelloFrame, HubFrame, SidecarFrame } from "../../src/hub/contract/frames.js";
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
+import { decodeSidecarFrame, encodeFrame } from "../../src/contract/codec.js";
+import type { GrantHint, HelloFrame, HubFrame, SidecarFrame } from "../../src/contract/frames.js";
+import { refuseUpgrade, upgradeAuthorized } from "../../src/contract/upgrade.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
 import { FrameQueue } from "./frame-queue.js";
 import type { Closed } from "./fake-sidecar.js";
@@ -35,8 +35,8 @@ export class FakeHubSession {
     this.ws.send(encodeFrame(frame));
   }
 
-  grant(key: WatchKey): void {
-    this.sendFrame({ v: PROTOCOL_VERSION, type: "grant", key });
+  grant(key: WatchKey, hint: GrantHint = {}): void {
+    this.sendFrame({ v: PROTOCOL_VERSION, type: "grant", key, ...hint });
   }
 
   revoke(key: WatchKey): void {
@@ -68,9 +68,9 @@ export class FakeHub {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.authorizations.push(req.headers.authorization);
       const token = options.token ?? (() => "secret");
-      if (!bearerMatches(req.headers.authorization, token())) {
+      if (!upgradeAuthorized(req, token())) {
         this.refused.push(401);
-        socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        refuseUpgrade(socket, 401);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));

@@ -1,7 +1,7 @@
 import WebSocket from "ws";
-import { PROTOCOL_VERSION } from "../../src/hub/contract/version.js";
-import type { HubFrame, WelcomeFrame } from "../../src/hub/contract/frames.js";
-import { decodeHubFrame } from "../../src/hub/contract/codec.js";
+import { PROTOCOL_VERSION } from "../../src/contract/version.js";
+import type { HubFrame, WelcomeFrame } from "../../src/contract/frames.js";
+import { decodeHubFrame } from "../../src/contract/codec.js";
 import type { WatchKey } from "../../src/state/key.js";
 import { FrameQueue } from "./frame-queue.js";
 

@@ -42,13 +42,7 @@ function setup(opts: Partial<WatchEngineOptions> = {}) {
   const driver = new RecordingDriver();
   const engine = new WatchEngine({ clock, ...opts });
   engine.attach(driver);
-  const arrive = (k = K) =>
-    engine.ingest.arrival(k, {
-      topic: parseTopicName(TOPIC),
-      partition: -1,
-      publishTime: 0,
-      receivedAt: clock.now(),
-    });
+  const arrive = (k = K) => engine.ingest.arrival(k, { receivedAt: clock.now() });
   const observe = (backlog: number, k = K, at = clock.now()) =>
     engine.ingest.observation(k, obs(at, backlog));
   return { clock, driver, engine, arrive, observe };

@@ -1,4 +1,4 @@
-import { ScalerError } from "../../lib/errors.js";
+import { ScalerError } from "../lib/errors.js";
 
 /** What is wrong with a frame; each maps to one close code (close-codes.ts). */
 export type FrameProblem = "too_large" | "malformed" | "invalid" | "unsupported_version";

@@ -78,6 +78,15 @@ export function finite(min: number): Validator<number> {
   };
 }
 
+export function bool(): Validator<boolean> {
+  return (value, path) => (typeof value === "boolean" ? value : fail(path, "true or false", value));
+}
+
+/** A field that may be absent (then left out of the copy); when present it must pass `item`. */
+export function optional<T>(item: Validator<T>): Validator<T | undefined> {
+  return (value, path) => (value === undefined ? undefined : item(value, path));
+}
+
 export function literal<T extends string | number>(expectedValue: T): Validator<T> {
   const expected = JSON.stringify(expectedValue);
   return (value, path) => {
@@ -102,7 +111,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 export type Shape<T> = { readonly [K in keyof T]-?: Validator<T[K]> };
 
-/** An object with exactly these fields: every one required, no other field allowed. */
+/**
+ * An object with exactly these fields: every one required unless `optional`, no other field
+ * allowed. An absent optional field is left out of the copy (never set to undefined).
+ */
 export function obj<T>(shape: Shape<T>): Validator<T> {
   const fields = Object.keys(shape) as (keyof T & string)[];
   const allowed = new Set<string>(fields);
@@ -119,7 +131,8 @@ export function obj<T>(shape: Shape<T>): Validator<T> {
     const out: Partial<Record<keyof T, unknown>> = {};
     for (const name of fields) {
       const own = Object.prototype.hasOwnProperty.call(value, name);
-      out[name] = shape[name](own ? value[name] : undefined, `${path}.${name}`);
+      const checked = shape[name](own ? value[name] : undefined, `${path}.${name}`);
+      if (checked !== undefined) out[name] = checked;
     }
     return out as T;
   };

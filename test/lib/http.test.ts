@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { renderMetrics, startHubHttp } from "../../src/hub/http.js";
+import { renderMetrics, startHubHttp } from "../../src/lib/http.js";
 import { createLogger } from "../../src/lib/logger.js";
 
 void test("hub http: readiness, liveness, metrics, 404/405, idempotent close", async () => {

@@ -1,5 +1,5 @@
-import type { WatchKey } from "../../state/key.js";
-import type { Observation } from "../../state/observation.js";
+import type { WatchKey } from "../state/key.js";
+import type { Observation } from "../state/observation.js";
 import type { ProtocolVersion } from "./version.js";
 
 /**
@@ -29,15 +29,14 @@ export interface ObservationFrame {
   readonly observation: Observation;
 }
 
-/** A message arrived on a key the sidecar holds a grant for. */
+/**
+ * A message arrived on a key the sidecar holds a grant for. Only the receive time is sent: it is
+ * all the hub reads (a v1 arrival's `partition` and `publishTime` are dropped on decoding).
+ */
 export interface ArrivalFrame {
   readonly v: ProtocolVersion;
   readonly type: "arrival";
   readonly key: WatchKey;
-  /** Partition index, or -1 for a non-partitioned topic. */
-  readonly partition: number;
-  /** Broker publish time (epoch ms). */
-  readonly publishTime: number;
   /** When the sidecar received it (epoch ms). */
   readonly receivedAt: number;
 }
@@ -74,8 +73,14 @@ export interface WelcomeFrame {
   readonly leaseTimeoutMs: number;
 }
 
+/** What the hub knows about a granted key's topic, so the sidecar's watcher acts as the hub's would. */
+export interface GrantHint {
+  /** The trigger's isPartitionedTopic; absent = auto-detect (v2; a v1 grant never has it). */
+  readonly partitioned?: boolean;
+}
+
 /** The sidecar now watches this key (one of those it announced) and reports it. */
-export interface GrantFrame {
+export interface GrantFrame extends GrantHint {
   readonly v: ProtocolVersion;
   readonly type: "grant";
   readonly key: WatchKey;

@@ -13,7 +13,7 @@ import {
   encodeFrame,
   truncateUtf8,
   type Frame,
-} from "../../src/hub/contract/index.js";
+} from "../../src/contract/index.js";
 
 const key = { cluster: "local", topic: "persistent://public/default/orders", subscription: "workers" };
 const obs = {
@@ -30,11 +30,12 @@ const v = PROTOCOL_VERSION;
 const valid: Frame[] = [
   { v, type: "hello", pod: "consumer-0", namespace: "default", keys: [key], sidecarVersion: "0.1.0" },
   { v, type: "observation", key, observation: obs },
-  { v, type: "arrival", key, partition: -1, publishTime: 1_700_000_000_000, receivedAt: 1_700_000_000_005 },
+  { v, type: "arrival", key, receivedAt: 1_700_000_000_005 },
   { v, type: "error", key, errorClass: "TimeoutError", message: "stats timed out\nafter 2 s" },
   { v, type: "heartbeat", sentAt: 1_700_000_000_000 },
   { v, type: "welcome", sessionId: "abc", heartbeatIntervalMs: 3000, leaseTimeoutMs: 10_000 },
   { v, type: "grant", key },
+  { v, type: "grant", key, partitioned: true },
   { v, type: "revoke", key },
 ];
 
@@ -120,7 +121,7 @@ void test("malformed JSON, unknown versions and oversized text each have their o
 
   const ver = frameError(JSON.stringify({ ...valid[4], v: 7 }));
   assert.equal(ver.problem, "unsupported_version");
-  assert.equal(ver.message, "frame.v: unsupported protocol version 7 (supported: 1)");
+  assert.equal(ver.message, "frame.v: unsupported protocol version 7 (supported: 1, 2)");
   assert.equal(closeCodeFor(ver.problem), CloseCode.unsupportedVersion);
 
   const big = JSON.stringify({ ...valid[3], message: "x".repeat(LIMITS.maxFrameBytes) });
@@ -139,8 +140,11 @@ void test("__proto__ in a frame is an unknown field, not a prototype", () => {
 });
 
 void test("encodeFrame refuses what the other end would reject", () => {
-  const bad = { ...valid[2], partition: 1.5 } as Frame;
-  assert.throws(() => encodeFrame(bad), /frame\.arrival\.partition: expected an integer in -1\.\.65535/);
+  const bad = { ...valid[2], receivedAt: 1.5 } as Frame;
+  assert.throws(
+    () => encodeFrame(bad),
+    /frame\.arrival\.receivedAt: expected an integer in 0\.\.10000000000000/,
+  );
 });
 
 void test("truncateUtf8 never splits a character", () => {

@@ -15,7 +15,7 @@ export const LIMITS = Object.freeze({
   errorClassChars: 64,
   /** Error message of an `error` frame, in UTF-8 bytes. */
   errorMessageBytes: 1024,
-  /** Partition index: -1 for a non-partitioned topic. */
+  /** Largest partition index (a v1 arrival; an observation has at most this + 1 partitions). */
   maxPartition: 65_535,
   /** Largest epoch-ms timestamp accepted (year 2286); anything bigger is a unit mistake. */
   maxEpochMs: 10_000_000_000_000,

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Registry } from "prom-client";
-import type { Logger } from "../lib/logger.js";
+import type { Logger } from "./logger.js";
 
 export interface HubHttpOptions {
   readonly host: string;
