@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KedaEmulator } from "../keda/keda-emulator.js";
+import type { Program } from "../lib/child-process.js";
 import { parseConfig, renderHelp } from "../lib/config.js";
 import { ConfigError, errorText } from "../lib/errors.js";
 import { startSimulator } from "../sim/index.js";
@@ -9,9 +11,7 @@ import { Autoscaler } from "./autoscaler.js";
 import { startHub, startSidecar, type StackSettings } from "./children.js";
 import { demoConfigProblems, demoSchema, type DemoConfig } from "./config.js";
 import { ConsumerDeployment } from "./deployment.js";
-import { KedaClient } from "./keda-client.js";
 import { LeaseTracker } from "./leases.js";
-import type { Child } from "./processes.js";
 import { emptyStats, summaryEvent } from "./stats.js";
 import { createTimeline, type Timeline } from "./timeline.js";
 import { BurstProducer, ensureSubscription, type TrafficTarget } from "./traffic.js";
@@ -100,7 +100,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
   const logDir = mkdtempSync(join(tmpdir(), "pps-demo-"));
   const tokenFile = join(logDir, "sidecar-token");
   writeFileSync(tokenFile, randomBytes(24).toString("hex"), { mode: 0o600 });
-  const children: Child[] = [];
+  const children: Program[] = [];
   const leases = new LeaseTracker();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
@@ -113,7 +113,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
   let stopping = false;
   let shutdownPromise: Promise<void> | undefined;
   const hooks = {
-    onSpawn: (child: Child) => void children.push(child),
+    onSpawn: (child: Program) => void children.push(child),
     onLog: (name: string, rec: Readonly<Record<string, unknown>>) => {
       const change = leases.onLog(name, rec);
       if (change) emit({ type: "lease", ...change });
@@ -130,7 +130,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
 
   const sim = await startSimulator({ port: cfg.simPort, host: "127.0.0.1" });
   const target: TrafficTarget = { wsUrl: sim.wsUrl, ...TARGET };
-  let keda: KedaClient | undefined;
+  let keda: KedaEmulator | undefined;
   let autoscaler: Autoscaler | undefined;
   const producer = new BurstProducer(target);
   const deployment = new ConsumerDeployment({
@@ -156,7 +156,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     const names = Array.from({ length: cfg.sidecars }, (_, i) => `demo-${String.fromCharCode(97 + i)}`);
     const sidecars = await Promise.all(names.map((n) => startSidecar(stack, n, hub.httpPort, hooks)));
 
-    keda = new KedaClient(`127.0.0.1:${hub.grpcPort}`);
+    keda = new KedaEmulator({ address: `127.0.0.1:${hub.grpcPort}` });
     autoscaler = new Autoscaler({
       keda,
       ref: {
@@ -206,10 +206,10 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     if (cfg.killSidecarAt > 0 && sidecars.length > 0) {
       later(cfg.killSidecarAt * 1000, () => {
         const name = leases.anySidecarHolder() ?? names[names.length - 1];
-        const victim = sidecars.find((c) => c.opts.name === name);
-        if (!victim?.running) return;
-        emit({ type: "sidecar-killed", name: victim.opts.name, signal: "SIGKILL" });
-        victim.kill();
+        const victim = sidecars.find((c) => c.name === name);
+        if (!victim?.isRunning()) return;
+        emit({ type: "sidecar-killed", name: victim.name, signal: "SIGKILL" });
+        void victim.kill();
       });
     }
     if (cfg.duration > 0)
@@ -238,7 +238,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     keda?.close();
     deployment.close();
     producer.close();
-    const sidecars = children.filter((c) => c.opts.name !== "hub");
+    const sidecars = children.filter((c) => c.name !== "hub");
     await Promise.all(sidecars.map((c) => c.stop(STOP_GRACE_MS)));
     await Promise.all(children.map((c) => c.stop(STOP_GRACE_MS)));
     await sim.close();

@@ -10,7 +10,7 @@ import { createLogger } from "../../src/lib/logger.js";
 import { noopMetrics } from "../../src/lib/metrics.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { makeCerts } from "../support/certs.js";
 import { CLUSTERS, ref } from "./harness.js";
 

@@ -49,7 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  sidecar?.kill();
+  await sidecar?.kill();
   orders?.close();
   await hub?.close();
   await sim?.close();
