@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after } from "node:test";
 import { cliArgv, runProgram } from "../../src/lib/child-process.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { run } from "../../src/check/main.js";
 import type { Report } from "../../src/check/report.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface CliResult {
   readonly code: number | null;
@@ -55,8 +54,7 @@ export function metaFlags(meta: Record<string, string>): string[] {
 
 /** A temp dir for this test file (removed after it), and a writer of files in it. */
 export function tempFiles(prefix: string): (name: string, text: string) => string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(prefix);
   return (name, text) => {
     const p = join(dir, name);
     writeFileSync(p, text);

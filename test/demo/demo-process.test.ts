@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { cliArgv, runProgram } from "../../src/lib/child-process.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Line {
   readonly t: number;
@@ -17,8 +15,7 @@ async function runCli(
   timeoutMs: number,
 ): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   // The demo keeps its logs in a fresh dir under the temp dir: this test's own, removed after it.
-  const tmp = mkdtempSync(join(tmpdir(), "pps-demo-test-"));
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir("pps-demo-test-");
   const r = await runProgram({
     name: "demo",
     argv: cliArgv(args),

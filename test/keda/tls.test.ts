@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Health } from "../../src/keda/health.js";
@@ -37,7 +37,10 @@ before(async () => {
     logger,
   });
 });
-after(() => server.close(1000));
+after(async () => {
+  await server.close(1000);
+  rmSync(certs.dir, { recursive: true, force: true });
+});
 
 void test("TLS with required client certificates: a client with a CA-signed certificate is served", async () => {
   const creds = grpc.credentials.createSsl(
