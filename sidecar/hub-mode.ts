@@ -8,7 +8,7 @@ import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { HubModeSettings } from "./config.js";
 import { HubConnection, type HubConnectionStats } from "./hub-connection.js";
 import { hubSink } from "./hub-sink.js";
-import { step } from "./lifecycle.js";
+import { closeInSteps } from "../src/lib/shutdown.js";
 import { PulsarClusters } from "./pulsar-clusters.js";
 
 export interface HubModeDeps {
@@ -82,18 +82,14 @@ export function startHubMode(deps: HubModeDeps): HubMode {
   const collect = registerMetrics(deps.metrics, connection, () => watching);
   connection.start();
 
-  let closing: Promise<void> | undefined;
   return {
     ready: () => connection.connected,
     collect,
-    close: () => {
-      closing ??= (async () => {
-        await step(log, "closing the hub connection", () => connection.close());
-        await step(log, "stopping the watchers", () => driver.close());
-        await step(log, "closing Pulsar access", () => pulsar.close());
-      })();
-      return closing;
-    },
+    close: closeInSteps(log, () => [
+      ["closing the hub connection", () => connection.close()],
+      ["stopping the watchers", () => driver.close()],
+      ["closing Pulsar access", () => pulsar.close()],
+    ]),
   };
 }
 

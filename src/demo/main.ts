@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { KedaEmulator } from "../keda/keda-emulator.js";
 import type { Program } from "../lib/child-process.js";
 import { parseConfig, renderHelp } from "../lib/config.js";
+import { runSteps, type StepLog } from "../lib/shutdown.js";
 import { ConfigError, errorText } from "../lib/errors.js";
 import { startSimulator } from "../sim/index.js";
 import { Autoscaler } from "./autoscaler.js";
@@ -229,19 +230,30 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     return shutdownPromise;
   }
 
-  /** Written-out order: traffic and KEDA first, then sidecars, then the hub, then the simulator. */
+  /**
+   * Written-out order: traffic and KEDA first, then sidecars, then the hub, then the simulator.
+   * A failed step is shown on the timeline and the next ones still run (src/lib/shutdown.ts).
+   */
   async function stopAll(): Promise<void> {
     stopping = true;
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    autoscaler?.stop();
-    keda?.close();
-    deployment.close();
-    producer.close();
-    const sidecars = children.filter((c) => c.name !== "hub");
-    await Promise.all(sidecars.map((c) => c.stop(STOP_GRACE_MS)));
-    await Promise.all(children.map((c) => c.stop(STOP_GRACE_MS)));
-    await sim.close();
+    const log: StepLog = {
+      error: ({ err }, msg) =>
+        emit({ type: "problem", source: "shutdown", message: `${msg}: ${errorText(err)}` }),
+    };
+    const stopEach = async (list: readonly Program[]): Promise<void> => {
+      await Promise.all(list.map((c) => c.stop(STOP_GRACE_MS)));
+    };
+    await runSteps(log, [
+      ["stopping the autoscaler", () => autoscaler?.stop()],
+      ["closing the KEDA client", () => keda?.close()],
+      ["stopping the consumers", () => deployment.close()],
+      ["stopping the producer", () => producer.close()],
+      ["stopping the sidecars", () => stopEach(children.filter((c) => c.name !== "hub"))],
+      ["stopping the hub", () => stopEach(children)],
+      ["closing the simulator", () => sim.close()],
+    ]);
   }
 }
 
