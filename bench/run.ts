@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderTable, type ScenarioResult } from "./lib/report.js";
-import { compiledRunner, tsxRunner } from "./lib/runner.js";
+import { compiledRunner, tsxRunner } from "../test/support/runner.js";
 import type { Scenario, ScenarioContext } from "./lib/scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 

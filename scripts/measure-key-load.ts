@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { startSimulator } from "../src/sim/index.js";
-import { KedaEmulator } from "../test/support/keda-emulator.js";
+import { KedaEmulator } from "../src/keda/keda-emulator.js";
 import { eventually, Latch } from "../test/support/latch.js";
 import { createSubscription, publishOverWebSocket, startHub } from "../test/hub/process-harness.js";
 import { kedaLoad, startSidecar, topicRequests } from "../test/hub/sidecar-harness.js";

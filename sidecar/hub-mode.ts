@@ -9,7 +9,7 @@ import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { HubModeSettings } from "./config.js";
 import { HubConnection, type HubConnectionStats } from "./hub-connection.js";
 import { hubSink } from "./hub-sink.js";
-import { step } from "./lifecycle.js";
+import { closeInSteps } from "../src/lib/shutdown.js";
 import { PulsarClusters } from "../src/pulsar/clusters.js";
 
 export interface HubModeDeps {
@@ -94,18 +94,14 @@ export function startHubMode(deps: HubModeDeps): HubMode {
   // hub is away and no key is watched (only the reconnect backoff runs), and it would exit with 0.
   const alive = setInterval(() => undefined, 2 ** 31 - 1);
 
-  let closing: Promise<void> | undefined;
   return {
     ready: () => connection.connected,
-    close: () => {
-      closing ??= (async () => {
-        await step(log, "closing the hub connection", () => connection.close());
-        await step(log, "stopping the watchers", () => driver.close());
-        await step(log, "closing Pulsar access", () => pulsar.close());
-        clearInterval(alive);
-      })();
-      return closing;
-    },
+    close: closeInSteps(log, () => [
+      ["closing the hub connection", () => connection.close()],
+      ["stopping the watchers", () => driver.close()],
+      ["closing Pulsar access", () => pulsar.close()],
+      ["letting the process exit", () => clearInterval(alive)],
+    ]),
   };
 }
 

@@ -11,7 +11,7 @@ import { safeUrl } from "../src/pulsar/safe-url.js";
 import { keyId } from "../src/state/key.js";
 import { loadSidecarConfig, sidecarSchema, type SidecarSettings } from "./config.js";
 import { signalled } from "../src/lib/signals.js";
-import { step } from "./lifecycle.js";
+import { runSteps } from "../src/lib/shutdown.js";
 
 const USAGE = "pulsar-push-scaler sidecar [flags]";
 const DESCRIPTION =
@@ -92,8 +92,10 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   const sig = await signal;
   log.info({ signal: sig }, "shutting down");
-  await step(log, `stopping ${s.mode} mode`, () => mode.close());
-  if (http) await step(log, "stopping HTTP", () => http.close());
+  await runSteps(log, [
+    [`stopping ${s.mode} mode`, () => mode.close()],
+    ...(http ? [["stopping HTTP", () => http.close()] as const] : []),
+  ]);
   log.info("stopped");
   return 0;
 }

@@ -9,7 +9,7 @@ import { adminRequestRecorder } from "../src/pulsar/admin-metrics.js";
 import { WatchEngine } from "../src/watch/engine.js";
 import { LocalWatchDriver } from "../src/watch/local-driver.js";
 import type { StandaloneSettings } from "./config.js";
-import { step } from "./lifecycle.js";
+import { closeInSteps } from "../src/lib/shutdown.js";
 import { PulsarClusters } from "../src/pulsar/clusters.js";
 
 export interface StandaloneDeps {
@@ -84,18 +84,14 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
     throw err;
   }
   const grpc = server;
-  let closing: Promise<void> | undefined;
   return {
     grpcPort: grpc.port,
     ready: () => health.ready(),
-    close: () => {
-      // The hub's order: not ready + end streams + drain gRPC (inside close), then the rest.
-      closing ??= (async () => {
-        await step(log, "stopping the gRPC server", () => grpc.close(s.shutdownTimeoutMs));
-        await step(log, "stopping the watchers", () => engine.close());
-        await step(log, "closing Pulsar access", () => pulsar.close());
-      })();
-      return closing;
-    },
+    // The hub's order: not ready + end streams + drain gRPC (inside close), then the rest.
+    close: closeInSteps(log, () => [
+      ["stopping the gRPC server", () => grpc.close(s.shutdownTimeoutMs)],
+      ["stopping the watchers", () => engine.close()],
+      ["closing Pulsar access", () => pulsar.close()],
+    ]),
   };
 }

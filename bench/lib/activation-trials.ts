@@ -1,8 +1,8 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import type { SimControl } from "../../src/sim/control.js";
-import type { KedaEmulator } from "../../test/support/keda-emulator.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { delay, until } from "./load.js";
-import { fullTopic, Producer } from "./pulsar.js";
+import { fullTopic, Producer } from "../../test/support/pulsar.js";
 import { nowMs } from "./stats.js";
 
 export interface PushTrialsOptions {

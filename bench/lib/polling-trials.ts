@@ -1,9 +1,9 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import type { SimControl } from "../../src/sim/control.js";
-import type { KedaEmulator } from "../../test/support/keda-emulator.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import type { TrialsResult } from "./activation-trials.js";
 import { delay } from "./load.js";
-import { fullTopic, Producer } from "./pulsar.js";
+import { fullTopic, Producer } from "../../test/support/pulsar.js";
 import { nowMs } from "./stats.js";
 
 export interface PollingTrialsOptions {

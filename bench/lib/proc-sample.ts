@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { rssBytes } from "../../test/support/proc-status.js";
 import { slope } from "./stats.js";
 
 /** Resource use of a process, read from /proc/<pid>/status and /proc/<pid>/stat (Linux only). */
@@ -11,16 +12,6 @@ export function clockTicksPerSecond(): number {
     return Number.isFinite(n) && n > 0 ? n : 100;
   } catch {
     return 100;
-  }
-}
-
-/** Resident set size in bytes (VmRSS), or NaN when the process is gone. */
-export function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m?.[1] !== undefined ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Figure } from "./report.js";
-import type { Runner } from "./runner.js";
+import type { Runner } from "../../test/support/runner.js";
 
 /** What every scenario gets from bench/run.ts. */
 export interface ScenarioContext {

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { sampleSum, scrape } from "./scrape.js";
+import { sampleSum, scrape } from "../../test/support/scrape.js";
 
 /** What looping scrapers saw: each scrape's duration and the hub's event-loop lag readings. */
 export interface ScrapeLoopResult {

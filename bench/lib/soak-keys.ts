@@ -1,8 +1,8 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import type { SimControl } from "../../src/sim/control.js";
-import type { KedaEmulator } from "../../test/support/keda-emulator.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { BacklogHistory, MetricsProbe, StreamProbe } from "../../test/reliability/invariants.js";
-import { fullTopic, refFor } from "./pulsar.js";
+import { fullTopic, refFor } from "../../test/support/pulsar.js";
 
 /** One soaked subscription: true backlog history, GetMetrics probe, streams, and activation checks. */
 export class SoakKey {

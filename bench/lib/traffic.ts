@@ -1,5 +1,5 @@
 import type { SimControl } from "../../src/sim/control.js";
-import { fullTopic, Producer } from "./pulsar.js";
+import { fullTopic, Producer } from "../../test/support/pulsar.js";
 
 export interface TrafficOptions {
   readonly control: SimControl;

@@ -1,9 +1,9 @@
-import { KedaEmulator } from "../../test/support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import type { TrialsResult } from "../lib/activation-trials.js";
 import { pushTrials } from "../lib/activation-trials.js";
 import { until } from "../lib/load.js";
 import { pollingTrials } from "../lib/polling-trials.js";
-import { killAll, type Proc } from "../lib/proc.js";
+import { killAll, type Proc } from "../../test/support/programs.js";
 import {
   startBaseline,
   startHub,
@@ -11,13 +11,13 @@ import {
   startSim,
   type HubProc,
   type SimProc,
-} from "../lib/programs.js";
-import { ensureSubscription, fullTopic, refFor } from "../lib/pulsar.js";
+} from "../../test/support/programs.js";
+import { ensureSubscription, fullTopic, refFor } from "../../test/support/pulsar.js";
 import { info, judged, type Figure } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
-import { sampleSum, scrape } from "../lib/scrape.js";
+import { sampleSum, scrape } from "../../test/support/scrape.js";
 import { ms, summarize } from "../lib/stats.js";
-import type { Runner } from "../lib/runner.js";
+import type { Runner } from "../../test/support/runner.js";
 
 const NAME = "activation";
 const TOKEN = "bench-sidecar-token";

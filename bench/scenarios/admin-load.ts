@@ -1,10 +1,16 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import { KedaEmulator } from "../../test/support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { startKedaPolling, type KedaPolling } from "../lib/keda-polling.js";
 import { delay } from "../lib/load.js";
-import { killAll, type Proc } from "../lib/proc.js";
-import { startBaseline, startHub, startSidecar, startSim, type SimProc } from "../lib/programs.js";
-import { ensureSubscription, fullTopic, refFor } from "../lib/pulsar.js";
+import { killAll, type Proc } from "../../test/support/programs.js";
+import {
+  startBaseline,
+  startHub,
+  startSidecar,
+  startSim,
+  type SimProc,
+} from "../../test/support/programs.js";
+import { ensureSubscription, fullTopic, refFor } from "../../test/support/pulsar.js";
 import { info, judged, type Figure } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
 import { startTraffic, type Traffic } from "../lib/traffic.js";

@@ -1,12 +1,12 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import { KedaEmulator, type StreamWatch } from "../../test/support/keda-emulator.js";
+import { KedaEmulator, type StreamWatch } from "../../src/keda/keda-emulator.js";
 import { until } from "../lib/load.js";
-import { killAll, type Proc } from "../lib/proc.js";
-import { startHub, startSim } from "../lib/programs.js";
-import { ensureSubscription, Producer, refFor } from "../lib/pulsar.js";
+import { killAll, type Proc } from "../../test/support/programs.js";
+import { startHub, startSim } from "../../test/support/programs.js";
+import { ensureSubscription, Producer, refFor } from "../../test/support/pulsar.js";
 import { info, judged } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
-import { openStreams } from "../lib/scrape.js";
+import { openStreams } from "../../test/support/scrape.js";
 import { ms, nowMs, summarize } from "../lib/stats.js";
 
 const NAME = "fan-out";

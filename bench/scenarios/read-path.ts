@@ -1,9 +1,9 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import { KedaEmulator } from "../../test/support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { closedLoop, until, type ClosedLoopResult } from "../lib/load.js";
-import { killAll, type Proc } from "../lib/proc.js";
-import { startBaseline, startHub, startSim } from "../lib/programs.js";
-import { ensureSubscription, refFor } from "../lib/pulsar.js";
+import { killAll, type Proc } from "../../test/support/programs.js";
+import { startBaseline, startHub, startSim } from "../../test/support/programs.js";
+import { ensureSubscription, refFor } from "../../test/support/pulsar.js";
 import { info, judged } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
 import { ms, summarize } from "../lib/stats.js";

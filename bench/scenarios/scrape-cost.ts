@@ -1,12 +1,11 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import { KedaEmulator } from "../../test/support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { closedLoop, delay, until, type ClosedLoopResult } from "../lib/load.js";
-import { killAll, type Proc } from "../lib/proc.js";
-import { startHub, startSim } from "../lib/programs.js";
-import { ensureSubscription, refFor } from "../lib/pulsar.js";
+import { killAll, startHub, startSim, type Proc } from "../../test/support/programs.js";
+import { ensureSubscription, refFor } from "../../test/support/pulsar.js";
 import { info, judged } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
-import { sampleSum, scrape } from "../lib/scrape.js";
+import { sampleSum, scrape } from "../../test/support/scrape.js";
 import { lagMaxSinceLastScrape, loopScrapers } from "../lib/scrapers.js";
 import { ms, nowMs, summarize } from "../lib/stats.js";
 

@@ -1,9 +1,9 @@
-import { KedaEmulator } from "../../test/support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { delay, until } from "../lib/load.js";
-import { killAll, type Proc } from "../lib/proc.js";
+import { killAll, type Proc } from "../../test/support/programs.js";
 import { mb, rssSlopeMbPerMin, sampleUsage } from "../lib/proc-sample.js";
-import { startHub, startSidecar, startSim } from "../lib/programs.js";
-import { ensureSubscription, fullTopic } from "../lib/pulsar.js";
+import { startHub, startSidecar, startSim } from "../../test/support/programs.js";
+import { ensureSubscription, fullTopic } from "../../test/support/pulsar.js";
 import { info, judged } from "../lib/report.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
 import { SoakKey } from "../lib/soak-keys.js";

@@ -1,3 +1,4 @@
+import { metricSpecOf, metricValueOf } from "../keda/answers.js";
 import { MetadataError, parseTriggerMetadata } from "../keda/metadata.js";
 import type { TriggerSpec } from "../keda/trigger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
@@ -10,6 +11,9 @@ import {
   type AdminClient,
   type SubscriptionSnapshot,
 } from "../pulsar/index.js";
+import { metricOf, observationActive } from "../state/key-state.js";
+import type { Observation } from "../state/observation.js";
+import { toObservation } from "../watch/watcher.js";
 import { hintFor } from "./hints.js";
 import { replicasFor, verdictFor, type Report, type ReportSource } from "./report.js";
 
@@ -34,6 +38,17 @@ interface Partitioning {
   partitioned: boolean;
   partitions: number;
   determinedBy: "metadata" | "detected";
+}
+
+/**
+ * GetMetrics's and IsActive's answers from one observation, by the hub's own rule: the metric the
+ * trigger chose (metricOf) and the key's activation under the trigger's rule (observationActive),
+ * with no arrival pending, since check reads once.
+ */
+function readingOf(spec: TriggerSpec, obs: Observation) {
+  const value = metricOf(obs, spec.activation.metric);
+  const isActive = observationActive(obs, spec.activation);
+  return { value, isActive, answer: metricValueOf(spec, value) };
 }
 
 /** Reads, after a failure, what helps explain it; a second failure only means less detail. */
@@ -65,7 +80,7 @@ function triggerPart(
       activationMsgBacklogThreshold: spec.activationMsgBacklogThreshold,
       isPartitionedTopic: spec.isPartitionedTopic ?? null,
     },
-    metricSpec: { metricName: spec.metricName, targetSize: Math.round(t), targetSizeFloat: t },
+    metricSpec: metricSpecOf(spec),
   };
 }
 
@@ -103,18 +118,18 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
   const stats = opened.stats;
   let part: Partitioning | undefined;
   try {
+    // The watcher's read and reading (src/watch/watcher.ts): with isPartitionedTopic absent the
+    // admin client asks /partitions first, as it does for the hub.
     const given = spec.isPartitionedTopic;
-    const n = given === undefined ? await stats.partitions(spec.topic) : undefined;
-    const partitioned = given ?? (n ?? 0) > 0;
-    const snap = await stats.topicStats(spec.topic, partitioned);
+    const snap = await stats.topicStats(spec.topic, given);
     part = {
-      partitioned,
-      partitions: n ?? snap.partitions,
+      partitioned: given ?? snap.partitions > 0,
+      partitions: snap.partitions,
       determinedBy: given === undefined ? "detected" : "metadata",
     };
+    const obs = toObservation(snap, spec.subscription, 0);
     const sub = subscriptionPart(spec.subscription, subscriptionOf(snap, spec.subscription));
-    const value = spec.metric === "msgBacklogNoDelayed" ? sub.msgBacklogNoDelayed : sub.msgBacklog;
-    const isActive = value > spec.activationMsgBacklogThreshold;
+    const { value, isActive, answer } = readingOf(spec, obs);
     const replicas = replicasFor(
       value,
       spec.msgBacklogThreshold,
@@ -132,7 +147,7 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
       ...known,
       topic: part,
       subscription: sub,
-      metricValue: { metricValue: Math.round(value), metricValueFloat: value },
+      metricValue: { metricValue: answer.metricValue, metricValueFloat: answer.metricValueFloat },
       isActive,
       replicas,
     });

@@ -1,6 +1,7 @@
 import type { ScaledObjectRef } from "../keda/messages.js";
 import { initialHpa, onPush, onReading, type HpaPolicy, type HpaState, type HpaStep } from "./hpa.js";
-import type { KedaClient, PollResult } from "./keda-client.js";
+import type { KedaEmulator, PollResult } from "../keda/keda-emulator.js";
+import { codeName } from "../keda/status.js";
 import type { DemoStats } from "./stats.js";
 import type { Emit } from "./timeline.js";
 
@@ -8,7 +9,7 @@ import type { Emit } from "./timeline.js";
 const LATENCY_WINDOW_MS = 5_000;
 
 export interface AutoscalerDeps {
-  readonly keda: KedaClient;
+  readonly keda: KedaEmulator;
   readonly ref: ScaledObjectRef;
   readonly policy: HpaPolicy;
   readonly pollMs: number;
@@ -51,12 +52,15 @@ export class Autoscaler {
       onPush: (res) => {
         if (res.result) this.pushed();
       },
-      onEnd: (code, details, reopenInMs) =>
+      onEnd: (code, details, reopenInMs) => {
+        // undefined: the demo closed the stream itself, nothing to tell.
+        if (reopenInMs === undefined) return;
         this.d.emit({
           type: "stream",
           state: "end",
-          detail: `${code} ${details}, reopening in ${reopenInMs} ms`,
-        }),
+          detail: `${codeName(code)} ${details}, reopening in ${reopenInMs} ms`,
+        });
+      },
     });
     void this.tick();
     return this.firstOk;

@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { Child, type LogRecord } from "./processes.js";
+import {
+  childEnv,
+  cliArgv,
+  spawnProgram,
+  whenReady,
+  type LogRecord,
+  type Program,
+} from "../lib/child-process.js";
 
 /** What the hub and sidecar children are told; the demo's own settings. */
 export interface StackSettings {
@@ -21,11 +28,6 @@ const DEMO_TIMINGS = ["--fast-poll-ms", "500", "--slow-poll-ms", "2000", "--no-a
 
 /** How long a child may take to log its ready line (tsx compiles on first start). */
 const READY_TIMEOUT_MS = 30_000;
-
-/** The environment of a child: ours without PPS_* / POD_* settings, which the flags replace. */
-export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^(PPS_|POD_)/.test(k)));
-}
 
 export function hubArgs(s: StackSettings, grpcPort: number, httpPort: number): string[] {
   return [
@@ -51,9 +53,39 @@ export function sidecarArgs(s: StackSettings, name: string, hubHttpPort: number)
 
 export interface ChildHooks {
   /** Every child right after it was spawned (so it is stopped even if it never gets ready). */
-  readonly onSpawn?: (child: Child) => void;
+  readonly onSpawn?: (child: Program) => void;
   readonly onLog?: (name: string, rec: LogRecord) => void;
   readonly onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/**
+ * Spawns one child of the demo (its log file in the log dir, our env without PPS_* / POD_*) and
+ * waits for its ready line. Handed to `onSpawn` at once, so it is stopped even if never ready.
+ */
+async function startChild(
+  name: string,
+  args: readonly string[],
+  s: StackSettings,
+  hooks: ChildHooks,
+  ready: (rec: LogRecord) => boolean,
+): Promise<{ child: Program; ready: LogRecord }> {
+  const child = spawnProgram({
+    name,
+    argv: cliArgv(args),
+    env: childEnv(process.env),
+    logFile: join(s.logDir, `${name}.log`),
+    killWithParent: true,
+    onLog: (rec) => hooks.onLog?.(name, rec),
+    onExit: ({ code, signal }) => hooks.onExit?.(name, code, signal),
+  });
+  hooks.onSpawn?.(child);
+  try {
+    const { readyRecord } = await whenReady(child, ready, READY_TIMEOUT_MS);
+    return { child, ready: readyRecord };
+  } catch (err) {
+    await child.stop(1000);
+    throw err;
+  }
 }
 
 /** Starts the hub child and waits for its "hub ready" line with the bound ports. */
@@ -61,23 +93,10 @@ export async function startHub(
   s: StackSettings,
   ports: { grpc: number; http: number },
   hooks: ChildHooks,
-): Promise<{ child: Child; grpcPort: number; httpPort: number }> {
-  const child = new Child({
-    name: "hub",
-    args: hubArgs(s, ports.grpc, ports.http),
-    env: childEnv(process.env),
-    logFile: join(s.logDir, "hub.log"),
-    onLog: (rec) => hooks.onLog?.("hub", rec),
-    onExit: (code, sig) => hooks.onExit?.("hub", code, sig),
-  });
-  hooks.onSpawn?.(child);
-  try {
-    const rec = await child.waitFor((r) => r["msg"] === "hub ready", READY_TIMEOUT_MS);
-    return { child, grpcPort: Number(rec["grpcPort"]), httpPort: Number(rec["httpPort"]) };
-  } catch (err) {
-    await child.stop(1000);
-    throw err;
-  }
+): Promise<{ child: Program; grpcPort: number; httpPort: number }> {
+  const args = hubArgs(s, ports.grpc, ports.http);
+  const { child, ready } = await startChild("hub", args, s, hooks, (r) => r["msg"] === "hub ready");
+  return { child, grpcPort: Number(ready["grpcPort"]), httpPort: Number(ready["httpPort"]) };
 }
 
 /** Starts one sidecar child and waits until it is connected to the hub. */
@@ -86,21 +105,8 @@ export async function startSidecar(
   name: string,
   hubHttpPort: number,
   hooks: ChildHooks,
-): Promise<Child> {
-  const child = new Child({
-    name,
-    args: sidecarArgs(s, name, hubHttpPort),
-    env: childEnv(process.env),
-    logFile: join(s.logDir, `${name}.log`),
-    onLog: (rec) => hooks.onLog?.(name, rec),
-    onExit: (code, sig) => hooks.onExit?.(name, code, sig),
-  });
-  hooks.onSpawn?.(child);
-  try {
-    await child.waitFor((r) => r["msg"] === "connected to the hub", READY_TIMEOUT_MS);
-    return child;
-  } catch (err) {
-    await child.stop(1000);
-    throw err;
-  }
+): Promise<Program> {
+  const args = sidecarArgs(s, name, hubHttpPort);
+  const connected = (r: LogRecord): boolean => r["msg"] === "connected to the hub";
+  return (await startChild(name, args, s, hooks, connected)).child;
 }

@@ -1,4 +1,4 @@
-import type { LogRecord } from "./processes.js";
+import type { LogRecord } from "../lib/child-process.js";
 
 /** Log messages of the sidecar's hub mode (sidecar/hub-mode.ts) that carry lease changes. */
 export const GRANTED_MSG = "granted: watching";

@@ -2,16 +2,17 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KedaEmulator } from "../keda/keda-emulator.js";
+import type { Program } from "../lib/child-process.js";
 import { loadConfig, renderHelp } from "../lib/config.js";
 import { errorText } from "../lib/errors.js";
+import { runSteps, type StepLog } from "../lib/shutdown.js";
 import { startSimulator } from "../sim/index.js";
 import { Autoscaler } from "./autoscaler.js";
 import { startHub, startSidecar, type StackSettings } from "./children.js";
 import { demoSchema, demoSettings, type DemoConfig } from "./config.js";
 import { ConsumerDeployment } from "./deployment.js";
-import { KedaClient } from "./keda-client.js";
 import { LeaseTracker } from "./leases.js";
-import type { Child } from "./processes.js";
 import { emptyStats, summaryEvent } from "./stats.js";
 import { createTimeline, type Timeline } from "./timeline.js";
 import { BurstProducer, ensureSubscription, type TrafficTarget } from "./traffic.js";
@@ -98,7 +99,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
   const logDir = mkdtempSync(join(tmpdir(), "pps-demo-"));
   const tokenFile = join(logDir, "sidecar-token");
   writeFileSync(tokenFile, randomBytes(24).toString("hex"), { mode: 0o600 });
-  const children: Child[] = [];
+  const children: Program[] = [];
   const leases = new LeaseTracker();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
@@ -111,7 +112,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
   let stopping = false;
   let shutdownPromise: Promise<void> | undefined;
   const hooks = {
-    onSpawn: (child: Child) => void children.push(child),
+    onSpawn: (child: Program) => void children.push(child),
     onLog: (name: string, rec: Readonly<Record<string, unknown>>) => {
       const change = leases.onLog(name, rec);
       if (change) emit({ type: "lease", ...change });
@@ -128,7 +129,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
 
   const sim = await startSimulator({ port: cfg.simPort, host: "127.0.0.1" });
   const target: TrafficTarget = { wsUrl: sim.wsUrl, ...TARGET };
-  let keda: KedaClient | undefined;
+  let keda: KedaEmulator | undefined;
   let autoscaler: Autoscaler | undefined;
   const producer = new BurstProducer(target);
   const deployment = new ConsumerDeployment({
@@ -154,7 +155,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     const names = Array.from({ length: cfg.sidecars }, (_, i) => `demo-${String.fromCharCode(97 + i)}`);
     const sidecars = await Promise.all(names.map((n) => startSidecar(stack, n, hub.httpPort, hooks)));
 
-    keda = new KedaClient(`127.0.0.1:${hub.grpcPort}`);
+    keda = new KedaEmulator({ address: `127.0.0.1:${hub.grpcPort}` });
     autoscaler = new Autoscaler({
       keda,
       ref: {
@@ -204,10 +205,10 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     if (cfg.killSidecarAt > 0 && sidecars.length > 0) {
       later(cfg.killSidecarAt * 1000, () => {
         const name = leases.anySidecarHolder() ?? names[names.length - 1];
-        const victim = sidecars.find((c) => c.opts.name === name);
-        if (!victim?.running) return;
-        emit({ type: "sidecar-killed", name: victim.opts.name, signal: "SIGKILL" });
-        victim.kill();
+        const victim = sidecars.find((c) => c.name === name);
+        if (!victim?.isRunning()) return;
+        emit({ type: "sidecar-killed", name: victim.name, signal: "SIGKILL" });
+        void victim.kill();
       });
     }
     if (cfg.duration > 0)
@@ -227,19 +228,30 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     return shutdownPromise;
   }
 
-  /** Written-out order: traffic and KEDA first, then sidecars, then the hub, then the simulator. */
+  /**
+   * Written-out order: traffic and KEDA first, then sidecars, then the hub, then the simulator.
+   * A failed step is shown on the timeline and the next ones still run (src/lib/shutdown.ts).
+   */
   async function stopAll(): Promise<void> {
     stopping = true;
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    autoscaler?.stop();
-    keda?.close();
-    deployment.close();
-    producer.close();
-    const sidecars = children.filter((c) => c.opts.name !== "hub");
-    await Promise.all(sidecars.map((c) => c.stop(STOP_GRACE_MS)));
-    await Promise.all(children.map((c) => c.stop(STOP_GRACE_MS)));
-    await sim.close();
+    const log: StepLog = {
+      error: ({ err }, msg) =>
+        emit({ type: "problem", source: "shutdown", message: `${msg}: ${errorText(err)}` }),
+    };
+    const stopEach = async (list: readonly Program[]): Promise<void> => {
+      await Promise.all(list.map((c) => c.stop(STOP_GRACE_MS)));
+    };
+    await runSteps(log, [
+      ["stopping the autoscaler", () => autoscaler?.stop()],
+      ["closing the KEDA client", () => keda?.close()],
+      ["stopping the consumers", () => deployment.close()],
+      ["stopping the producer", () => producer.close()],
+      ["stopping the sidecars", () => stopEach(children.filter((c) => c.name !== "hub"))],
+      ["stopping the hub", () => stopEach(children)],
+      ["closing the simulator", () => sim.close()],
+    ]);
   }
 }
 

@@ -28,7 +28,11 @@ export type DemoEvent =
       readonly max: number;
     }
   | { readonly type: "unavailable"; readonly code: string; readonly message: string }
-  | { readonly type: "problem"; readonly source: "publish" | "consumer"; readonly message: string }
+  | {
+      readonly type: "problem";
+      readonly source: "publish" | "consumer" | "shutdown";
+      readonly message: string;
+    }
   | {
       readonly type: "scale";
       readonly from: number;

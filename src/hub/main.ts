@@ -6,6 +6,7 @@ import { Health } from "../keda/health.js";
 import { startKedaServer } from "../keda/server.js";
 import { createKedaMetrics } from "../keda/service-metrics.js";
 import { createKedaService } from "../keda/service.js";
+import { runSteps } from "../lib/shutdown.js";
 import { signalled } from "../lib/signals.js";
 import { startHubHttp } from "../lib/http.js";
 import { grpcTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
@@ -64,8 +65,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       logger: logger.child({ component: "http" }),
     });
   } catch (err) {
-    await grpcServer.close(0);
-    await state.close();
+    await runSteps(log, [
+      ["stopping the gRPC server", () => grpcServer.close(0)],
+      ["stopping the watchers and closing Pulsar access", () => state.close()],
+    ]);
     throw err;
   }
   state.attachGateway(http.server);
@@ -86,13 +89,19 @@ export async function run(argv: readonly string[]): Promise<number> {
   log.info({ signal, deadlineMs: cfg.shutdownTimeoutMs }, "shutting down");
   // Written-out order: not ready, end KEDA streams with OK, close the sidecar gateway (1001: the
   // sidecars reconnect elsewhere or later), stop the watchers and close Pulsar access, then drain
-  // gRPC (tryShutdown, force after the deadline) and close HTTP. Each step logs its own failure.
-  health.shutdown();
-  log.info({ streams: service.endStreams() }, "ended open KEDA streams with status OK");
-  await state.closeGateway();
-  await state.close();
-  await grpcServer.close(cfg.shutdownTimeoutMs);
-  await http.close();
+  // gRPC (tryShutdown, force after the deadline) and close HTTP. Each step logs its own failure
+  // and the next ones still run (src/lib/shutdown.ts).
+  await runSteps(log, [
+    ["marking the hub not ready", () => health.shutdown()],
+    [
+      "ending KEDA streams",
+      () => log.info({ streams: service.endStreams() }, "ended open KEDA streams with status OK"),
+    ],
+    ["closing the sidecar gateway", () => state.closeGateway()],
+    ["stopping the watchers and closing Pulsar access", () => state.close()],
+    ["draining the gRPC server", () => grpcServer.close(cfg.shutdownTimeoutMs)],
+    ["stopping HTTP", () => http.close()],
+  ]);
   log.info("stopped");
   return 0;
 }

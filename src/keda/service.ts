@@ -1,6 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../lib/logger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
+import { metricSpecOf, metricValueOf } from "./answers.js";
 import { NamespaceNotServedError, UnknownMetricError } from "./errors.js";
 import type {
   ExternalScalerHandlers,
@@ -46,8 +47,7 @@ interface Resolved {
 }
 
 function specResponse(spec: TriggerSpec): GetMetricSpecResponse {
-  const t = spec.msgBacklogThreshold;
-  return { metricSpecs: [{ metricName: spec.metricName, targetSize: Math.round(t), targetSizeFloat: t }] };
+  return { metricSpecs: [metricSpecOf(spec)] };
 }
 
 /**
@@ -155,9 +155,7 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
           throw new UnknownMetricError(req.metricName, spec.metricName);
         }
         const v = await state.metricValue(so, spec);
-        return {
-          metricValues: [{ metricName: spec.metricName, metricValue: Math.round(v), metricValueFloat: v }],
-        };
+        return { metricValues: [metricValueOf(spec, v)] };
       },
     ),
     IsActive: unary<ScaledObjectRef, IsActiveResponse>(

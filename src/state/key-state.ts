@@ -24,6 +24,15 @@ export function metricOf(obs: Observation, metric: MetricKind): number {
   return metric === "msgBacklog" ? obs.msgBacklog : obs.msgBacklogNoDelayed;
 }
 
+/**
+ * The activation rule (docs/watch-engine.md, Activation): active when the metric of the newest
+ * observation exceeds the threshold. The key state adds arrivals on top (an arrival newer than the
+ * observation is active whatever the numbers); `check`, which reads once, uses this directly.
+ */
+export function observationActive(obs: Observation, rule: ActivationRule): boolean {
+  return metricOf(obs, rule.metric) > rule.threshold;
+}
+
 /** How one ScaledObject uses a key: the rule of its trigger and when it last asked. */
 export interface Use {
   readonly so: ScaledObjectName;
@@ -177,7 +186,7 @@ export class KeyState<H = undefined, A extends string = string> {
   activation(rule: ActivationRule): boolean | undefined {
     if (this.arrivalPending()) return true;
     if (this.observation === undefined) return undefined;
-    return metricOf(this.observation, rule.metric) > rule.threshold;
+    return observationActive(this.observation, rule);
   }
 
   subscribedRules(): { rule: ActivationRule; refs: number; active: boolean | undefined }[] {

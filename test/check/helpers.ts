@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cliArgv, runProgram } from "../../src/lib/child-process.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { run } from "../../src/check/main.js";
 import type { Report } from "../../src/check/report.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface CliResult {
   readonly code: number | null;
@@ -12,21 +12,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `node --import tsx src/cli.ts check ...` as a real process; resolves when it exits. */
-export function cliCheck(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "check", ...args], {
+/** `pulsar-push-scaler check ...` as a real process; resolves when it exits. */
+export async function cliCheck(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const r = await runProgram({
+    name: "check",
+    argv: cliArgv(["check", ...args]),
     cwd: packageRoot(),
     env: { ...cleanEnv(), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** process.env without PPS_* variables, so the developer's shell cannot change a test. */
@@ -58,9 +52,9 @@ export function metaFlags(meta: Record<string, string>): string[] {
   return Object.entries(meta).flatMap(([k, v]) => ["--metadata", `${k}=${v}`]);
 }
 
-/** A temp dir for this test file, and a writer of files in it. */
+/** A temp dir for this test file (removed after it), and a writer of files in it. */
 export function tempFiles(prefix: string): (name: string, text: string) => string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   return (name, text) => {
     const p = join(dir, name);
     writeFileSync(p, text);

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { childEnv, hubArgs, sidecarArgs, type StackSettings } from "../../src/demo/children.js";
-import { cliCommand } from "../../src/demo/processes.js";
+import { hubArgs, sidecarArgs, type StackSettings } from "../../src/demo/children.js";
 
 const s: StackSettings = {
   adminUrl: "http://127.0.0.1:1",
@@ -27,17 +26,4 @@ void test("hub and sidecar arguments name the simulator, the token file and loop
   assert.equal(flagValue(sc, "--pod-name"), "demo-a");
   assert.equal(flagValue(sc, "--watch"), s.watch);
   assert.equal(flagValue(sc, "--http-port"), "off");
-});
-
-void test("children do not inherit PPS_* or POD_* settings", () => {
-  const env = childEnv({ PATH: "/bin", PPS_GRPC_PORT: "1", POD_NAMESPACE: "x", HOME: "/h" });
-  assert.deepEqual(env, { PATH: "/bin", HOME: "/h" });
-});
-
-void test("cliCommand: tsx from source, dist/cli.js when built", () => {
-  const src = cliCommand("file:///repo/src/demo/processes.ts");
-  assert.equal(src.cli, "/repo/src/cli.ts");
-  assert.equal(src.execArgs[0], "--import");
-  const dist = cliCommand("file:///repo/dist/demo/processes.js");
-  assert.deepEqual(dist, { execArgs: [], cli: "/repo/dist/cli.js" });
 });

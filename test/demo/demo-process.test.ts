@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { test } from "node:test";
-import { packageRoot } from "../../src/lib/package-root.js";
+import { cliArgv, runProgram } from "../../src/lib/child-process.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Line {
   readonly t: number;
@@ -10,28 +10,19 @@ interface Line {
 }
 
 /** Runs the CLI to completion (killed after `timeoutMs`), collecting stdout lines. */
-function runCli(
+async function runCli(
   args: string[],
   timeoutMs: number,
 ): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: packageRoot(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`demo did not finish within ${timeoutMs} ms; output:\n${out}\n${stderr}`));
-    }, timeoutMs);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, lines: out.split("\n").filter((l) => l !== ""), stderr });
-    });
+  // The demo keeps its logs in a fresh dir under the temp dir: this test's own, removed after it.
+  const tmp = tempDir("pps-demo-test-");
+  const r = await runProgram({
+    name: "demo",
+    argv: cliArgv(args),
+    env: { ...process.env, TMPDIR: tmp },
+    timeoutMs,
   });
+  return { code: r.code, lines: r.stdout.split("\n").filter((l) => l !== ""), stderr: r.stderr };
 }
 
 void test(

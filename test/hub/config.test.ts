@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadConfig, parseConfig, renderConfigTable } from "../../src/lib/config.js";
@@ -8,6 +7,7 @@ import { ConfigError } from "../../src/lib/errors.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { clustersFromConfig } from "../../src/pulsar/cluster-schema.js";
 import { hubSchema, loadHubConfig, servedNamespaces, type HubConfig } from "../../src/hub/config.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): HubConfig {
   const r = parseConfig(hubSchema, argv, env);
@@ -34,7 +34,7 @@ function problems(fn: () => unknown): readonly string[] {
   assert.fail("expected a ConfigError");
 }
 
-const dir = mkdtempSync(join(tmpdir(), "pps-hub-config-"));
+const dir = tempDir("pps-hub-config-");
 const file = (name: string, text: string): string => {
   const p = join(dir, name);
   writeFileSync(p, text);

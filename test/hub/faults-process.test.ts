@@ -3,9 +3,9 @@ import { after, before, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type FaultSpec, type RunningSimulator } from "../../src/sim/index.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { eventually } from "../support/latch.js";
-import type { Proc } from "../../bench/lib/proc.js";
+import type { Proc } from "../support/programs.js";
 import { createSubscription, startHub } from "./process-harness.js";
 
 const TOPIC = "public/default/faulty";

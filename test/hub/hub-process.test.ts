@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { packageRoot } from "../../src/lib/package-root.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { cliArgv, runProgram, startProgram, type ReadyProgram } from "../../src/lib/child-process.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { Latch } from "../support/latch.js";
 import { documentedMetrics, PROCESS_METRICS, servedMetrics } from "../support/metric-docs.js";
 
@@ -15,43 +13,28 @@ const META = {
 };
 const ref = { name: "consumer", namespace: "apps", scalerMetadata: META };
 
-interface Hub {
-  readonly child: ChildProcess;
-  readonly grpcPort: number;
-  readonly httpPort: number;
-  readonly lines: Array<Record<string, unknown>>;
-  readonly exited: Promise<number | null>;
-}
+const env = { ...process.env, POD_NAMESPACE: "" };
 
-function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-    cwd: packageRoot(),
-    env: { ...process.env, POD_NAMESPACE: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
+/** Runs `pulsar-push-scaler <args>` to its exit. */
+const cli = (args: string[]) => runProgram({ name: args.join(" "), argv: cliArgv(args), env });
 
 /** Starts the hub and waits for its "hub ready" log line, which carries the bound ports. */
-async function startHub(args: string[]): Promise<Hub> {
-  const child = cli(args);
-  const lines: Array<Record<string, unknown>> = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const ready = new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub not ready: ${JSON.stringify(lines)}`)), 15_000);
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      const rec = JSON.parse(l) as Record<string, unknown>;
-      lines.push(rec);
-      if (rec["msg"] === "hub ready") {
-        clearTimeout(timer);
-        resolve({ grpcPort: rec["grpcPort"] as number, httpPort: rec["httpPort"] as number });
-      }
-    });
-    void exited.then((code) => reject(new Error(`hub exited with ${code} before ready`)));
+async function startHub(args: string[]): Promise<{ proc: ReadyProgram; grpcPort: number; httpPort: number }> {
+  const proc = await startProgram({
+    name: "hub",
+    argv: cliArgv(args),
+    env,
+    ready: (r) => r["msg"] === "hub ready",
+    readyTimeoutMs: 15_000,
   });
-  return { child, lines, exited, ...(await ready) };
+  return {
+    proc,
+    grpcPort: proc.readyRecord["grpcPort"] as number,
+    httpPort: proc.readyRecord["httpPort"] as number,
+  };
 }
 
-let hub: Hub;
+let hub: Awaited<ReturnType<typeof startHub>>;
 let keda: KedaEmulator;
 
 before(async () => {
@@ -72,9 +55,9 @@ before(async () => {
   ]);
   keda = new KedaEmulator({ address: `127.0.0.1:${hub.grpcPort}`, reopenDelayMs: 60_000 });
 });
-after(() => {
+after(async () => {
   keda.close();
-  if (hub.child.exitCode === null) hub.child.kill("SIGKILL");
+  await hub.proc.kill();
 });
 
 void test("hub process: /healthz, /readyz and /metrics", async () => {
@@ -133,26 +116,22 @@ void test("hub process: SIGTERM ends open streams with OK and exits 0", async ()
   }
   await opened.wait();
   await keda.isActive(ref).catch(() => undefined); // the streams are established on the server by now
-  hub.child.kill("SIGTERM");
+  hub.proc.child.kill("SIGTERM");
   await ended.wait(10_000, "streams ended by shutdown");
   assert.deepEqual(codes, [status.OK, status.OK]);
-  assert.equal(await hub.exited, 0);
-  assert.ok(hub.lines.some((l) => l["msg"] === "stopped"));
+  assert.equal((await hub.proc.exited).code, 0);
+  assert.ok(hub.proc.lines.some((l) => l["msg"] === "stopped"));
 });
 
 void test("hub: --help exits 0; bad configuration exits 2 listing every problem", async () => {
-  const help = cli(["hub", "--help"]);
-  let out = "";
-  help.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  assert.equal(await new Promise((r) => help.once("exit", r)), 0);
-  assert.match(out, /--grpc-port/);
-  assert.match(out, /PPS_PULSAR_ADMIN_URL/);
+  const help = await cli(["hub", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--grpc-port/);
+  assert.match(help.stdout, /PPS_PULSAR_ADMIN_URL/);
   const failing = async (args: string[]): Promise<string> => {
-    const bad = cli(["hub", ...args]);
-    let err = "";
-    bad.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    assert.equal(await new Promise((r) => bad.once("exit", r)), 2);
-    return err;
+    const bad = await cli(["hub", ...args]);
+    assert.equal(bad.code, 2);
+    return bad.stderr;
   };
   const flags = await failing(["--grpc-port", "x", "--log-level", "loud"]);
   assert.match(flags, /--grpc-port = "x"/);

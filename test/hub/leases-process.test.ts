@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
-import { KedaEmulator, type StreamWatch } from "../support/keda-emulator.js";
+import { KedaEmulator, type StreamWatch } from "../../src/keda/keda-emulator.js";
 import { eventually } from "../support/latch.js";
-import type { Proc } from "../../bench/lib/proc.js";
-import { sampleSum, scrape } from "../../bench/lib/scrape.js";
+import type { Proc } from "../support/programs.js";
+import { sampleSum, scrape } from "../support/scrape.js";
 import { createSubscription, startHub } from "./process-harness.js";
 import { freePort, isConnect, isGrant, kedaLoad, startSidecar, topicRequests } from "./sidecar-harness.js";
 

@@ -1,7 +1,6 @@
 import WebSocket from "ws";
-import { startProc, type Proc } from "../../bench/lib/proc.js";
-import { CLI } from "../../bench/lib/programs.js";
-import { tsxRunner } from "../../bench/lib/runner.js";
+import { CLI, startProc, type Proc } from "../support/programs.js";
+import { tsxRunner } from "../support/runner.js";
 import type { RunningSimulator } from "../../src/sim/index.js";
 import { mustAdmin } from "../pulsar/sim-helpers.js";
 
@@ -9,7 +8,7 @@ import { mustAdmin } from "../pulsar/sim-helpers.js";
 const KEEP_ALL_LINES = Number.MAX_SAFE_INTEGER;
 
 /**
- * A program of the CLI run as a real process under tsx (bench/lib/proc.ts), every JSON log line
+ * A program of the CLI run as a real process under tsx (test/support/programs.ts), every JSON log line
  * kept; resolves on its ready line, so tests wait for events, never for time.
  */
 export function startCli(

@@ -3,10 +3,10 @@ import { performance } from "node:perf_hooks";
 import { after, before, test } from "node:test";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { eventually, Latch } from "../support/latch.js";
-import type { Proc } from "../../bench/lib/proc.js";
-import { sampleSum, scrape } from "../../bench/lib/scrape.js";
+import type { Proc } from "../support/programs.js";
+import { sampleSum, scrape } from "../support/scrape.js";
 import { createSubscription, publishOverWebSocket, startHub } from "./process-harness.js";
 
 const TOPIC = "public/default/orders";

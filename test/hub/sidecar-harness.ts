@@ -1,8 +1,9 @@
 import { createServer } from "node:net";
 import type { RunningSimulator } from "../../src/sim/index.js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import type { KedaEmulator } from "../support/keda-emulator.js";
-import type { LogRecord, Proc } from "../../bench/lib/proc.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
+import type { LogRecord } from "../../src/lib/child-process.js";
+import type { Proc } from "../support/programs.js";
 import { startCli } from "./process-harness.js";
 
 export const isGrant = (l: LogRecord): boolean => l["msg"] === "granted: watching";

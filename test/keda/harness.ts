@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
-import { KedaEmulator, type KedaEmulatorOptions } from "../support/keda-emulator.js";
+import { KedaEmulator, type KedaEmulatorOptions } from "../../src/keda/keda-emulator.js";
 import { Health } from "../../src/keda/health.js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { startKedaServer, type KedaServer } from "../../src/keda/server.js";

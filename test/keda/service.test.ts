@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { KEY, META, ref, startHarness, type Harness } from "./harness.js";
-import type { KedaEmulator } from "../support/keda-emulator.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 
 let h: Harness;
 let keda: KedaEmulator;

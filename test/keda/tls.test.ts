@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Health } from "../../src/keda/health.js";
@@ -10,7 +10,7 @@ import { createKedaService } from "../../src/keda/service.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { makeCerts } from "../support/certs.js";
 import { CLUSTERS, ref } from "./harness.js";
 
@@ -37,7 +37,10 @@ before(async () => {
     logger,
   });
 });
-after(() => server.close(1000));
+after(async () => {
+  await server.close(1000);
+  rmSync(certs.dir, { recursive: true, force: true });
+});
 
 void test("TLS with required client certificates: a client with a CA-signed certificate is served", async () => {
   const creds = grpc.credentials.createSsl(

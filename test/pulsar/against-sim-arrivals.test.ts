@@ -83,19 +83,16 @@ void test("an arrival is seen within milliseconds of a publish over the WebSocke
     await a.close();
   });
   await w.connected.wait(3000, "reader connected");
-  // Five publishes one after the other; the median publish-to-arrival time is a few ms on loopback
-  // (the bound leaves room for a loaded CI machine).
-  const latencies: number[] = [];
+  // Five publishes one after the other, each seen. How fast is a benchmark figure, not a test's:
+  // `npm run bench` row "activation | push, hub watcher" times publish to push through this reader.
   for (let i = 1; i <= 5; i++) {
     const sentAt = p.send();
     await eventually(() => w.events.length === i, 3000, `arrival ${i}`);
     const e = w.events[i - 1];
     assert.ok(e && e.partition === -1 && e.topic === orders);
     assert.ok(Math.abs(e.publishTime - sentAt) < 1000);
-    latencies.push(e.receivedAt - sentAt);
+    assert.ok(e.receivedAt >= sentAt);
   }
-  const median = [...latencies].sort((x, y) => x - y)[2] ?? Infinity;
-  assert.ok(median < 100, `arrival latencies ${latencies.join(", ")} ms`);
   const stats = await a.stats.topicStats(orders);
   assert.deepEqual(
     [...stats.subscriptions.keys()],
@@ -165,12 +162,11 @@ void test("a hung connection is noticed by the liveness ping and replaced", asyn
     await sim.control.reset();
   });
   await w.connected.wait(3000);
-  const hungAt = Date.now();
+  // That it happens within ping + pong time is stepped on a FakeClock in reader.test.ts.
   await sim.control.websocket("hang");
   await eventually(() => w.statuses.some((s) => s.kind === "disconnected"), 3000, "dead connection noticed");
   const d = w.statuses.find((s) => s.kind === "disconnected");
   assert.ok(d?.kind === "disconnected" && d.error instanceof TimeoutError, String(d?.kind));
-  assert.ok(Date.now() - hungAt < 1000, "noticed within ping + pong time");
   await sim.control.websocket("normal");
   await eventually(() => w.statuses.filter((s) => s.kind === "connected").length >= 2, 3000, "replaced");
 });

@@ -1,14 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { ClusterConfig } from "../../src/pulsar/cluster.js";
+import { pulsarFixture } from "../support/fixtures.js";
 
-export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
-
-export function fixture(name: string): string {
-  return readFileSync(`${FIXTURES}${name}`, "utf8");
-}
+/** The text of a recorded broker document (test/fixtures/pulsar/). */
+export const fixture = pulsarFixture;
 
 export interface TestServer {
   readonly server: http.Server;

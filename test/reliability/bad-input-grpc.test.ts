@@ -4,9 +4,9 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { METADATA_KEYS } from "../../src/keda/metadata.js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import { rssBytes } from "../../bench/lib/proc-sample.js";
-import type { HubProc, SimProc } from "../../bench/lib/programs.js";
-import type { KedaEmulator } from "../support/keda-emulator.js";
+import { rssBytes } from "../support/proc-status.js";
+import type { HubProc, SimProc } from "../support/programs.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { Cluster } from "./harness.js";
 import { keyUnderTest, servesValue, type KeyUnderTest } from "./keys.js";
 

@@ -1,4 +1,4 @@
-import { killAll, type Proc } from "../../bench/lib/proc.js";
+import { killAll, type Proc } from "../support/programs.js";
 import {
   startHub,
   startSidecar,
@@ -7,9 +7,9 @@ import {
   type HubProc,
   type SidecarOptions,
   type SimProc,
-} from "../../bench/lib/programs.js";
-import { tsxRunner } from "../../bench/lib/runner.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+} from "../support/programs.js";
+import { tsxRunner } from "../support/runner.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 
 export const TOKEN = "reliability-sidecar-token";
 

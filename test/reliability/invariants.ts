@@ -1,6 +1,6 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import type { KedaEmulator, StreamWatch } from "../support/keda-emulator.js";
+import type { KedaEmulator, StreamWatch } from "../../src/keda/keda-emulator.js";
 
 /**
  * The invariants every reliability scenario checks:

@@ -1,8 +1,8 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
-import type { SimProc } from "../../bench/lib/programs.js";
-import { ensureSubscription, fullTopic, refFor } from "../../bench/lib/pulsar.js";
-import type { KedaEmulator } from "../support/keda-emulator.js";
+import type { SimProc } from "../support/programs.js";
+import { ensureSubscription, fullTopic, refFor } from "../support/pulsar.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { eventually } from "../support/latch.js";
 import { BacklogHistory, MetricsProbe } from "./invariants.js";
 import { STALENESS_MS } from "./harness.js";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Proc } from "../../bench/lib/proc.js";
-import type { SimProc } from "../../bench/lib/programs.js";
-import { ensureSubscription, fullTopic, refFor } from "../../bench/lib/pulsar.js";
-import { sampleSum, scrape } from "../../bench/lib/scrape.js";
+import type { Proc } from "../support/programs.js";
+import type { SimProc } from "../support/programs.js";
+import { ensureSubscription, fullTopic, refFor } from "../support/pulsar.js";
+import { sampleSum, scrape } from "../support/scrape.js";
 import { eventually } from "../support/latch.js";
 import { Cluster, STALENESS_MS } from "./harness.js";
 import { StreamProbe } from "./invariants.js";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { HubProc, SimProc } from "../../bench/lib/programs.js";
-import { fullTopic, refFor } from "../../bench/lib/pulsar.js";
-import { sampleSum, scrape } from "../../bench/lib/scrape.js";
-import type { KedaEmulator } from "../support/keda-emulator.js";
+import type { HubProc, SimProc } from "../support/programs.js";
+import { fullTopic, refFor } from "../support/pulsar.js";
+import { sampleSum, scrape } from "../support/scrape.js";
+import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { eventually } from "../support/latch.js";
 import { Cluster } from "./harness.js";
 import { StreamProbe } from "./invariants.js";

@@ -6,6 +6,7 @@ import { keyId, type WatchKey } from "../../src/state/key.js";
 import { mustAdmin } from "../pulsar/sim-helpers.js";
 import { FakeHub, type FakeHubSession } from "../support/fake-hub.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
+import { tempDir } from "../support/temp-dir.js";
 import { tokenFile } from "./helpers.js";
 
 // Two partitioned topics: one granted with the trigger's hint, one without (auto-detect).
@@ -17,6 +18,7 @@ const HINTED: WatchKey = {
 const PLAIN: WatchKey = { cluster: "default", topic: "persistent://public/default/plain", subscription: "w" };
 const admin = (topic: string) => `/admin/v2/persistent/public/default/${topic}`;
 
+const secrets = tempDir("pps-sidecar-");
 let sim: RunningSimulator;
 let hub: FakeHub;
 let sidecar: SidecarProcess;
@@ -32,7 +34,7 @@ before(async () => {
   hub = await FakeHub.start({ token: () => "hub-secret" });
   sidecar = await startSidecar(["--http-port", "off"], {
     PPS_HUB_URL: hub.url,
-    PPS_HUB_TOKEN_FILE: tokenFile("hub-secret"),
+    PPS_HUB_TOKEN_FILE: tokenFile(secrets, "hub-secret"),
     POD_NAME: "consumer-0",
     POD_NAMESPACE: "shop",
     PPS_WATCH: "persistent://public/default/hinted:w,public/default/plain:w",
@@ -42,7 +44,7 @@ before(async () => {
 });
 
 after(async () => {
-  sidecar?.kill();
+  await sidecar?.kill();
   await hub?.close();
   await sim?.close();
 });

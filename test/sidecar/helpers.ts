@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import type { RunningSimulator } from "../../src/sim/index.js";
@@ -47,9 +46,9 @@ export async function producer(sim: RunningSimulator, topic: string): Promise<Pr
   };
 }
 
-/** A token file in a fresh temp folder. */
-export function tokenFile(token: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "pps-sidecar-")), "token");
+/** A token file in `dir` (a tempDir of the test file). */
+export function tokenFile(dir: string, token: string): string {
+  const path = join(dir, "token");
   writeFileSync(path, `${token}\n`);
   return path;
 }

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeHub } from "../support/fake-hub.js";
 import { startSidecar } from "../support/sidecar-process.js";
+import { tempDir } from "../support/temp-dir.js";
 import { tokenFile } from "./helpers.js";
 
+const secrets = tempDir("pps-sidecar-");
 const isLost = (l: Record<string, unknown>): boolean => l["msg"] === "hub connection lost";
 
 void test("hub mode without an HTTP port keeps running and reconnecting while the hub is away", async (t) => {
@@ -13,7 +15,7 @@ void test("hub mode without an HTTP port keeps running and reconnecting while th
   await gone.close();
   const sidecar = await startSidecar(["--http-port", "off"], {
     PPS_HUB_URL: url,
-    PPS_HUB_TOKEN_FILE: tokenFile("hub-secret"),
+    PPS_HUB_TOKEN_FILE: tokenFile(secrets, "hub-secret"),
     POD_NAME: "consumer-0",
     POD_NAMESPACE: "shop",
     PPS_WATCH: "persistent://public/default/orders:workers",

@@ -4,6 +4,7 @@ import type { ArrivalFrame, ObservationFrame, SidecarFrame } from "../../src/con
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { keyId, type WatchKey } from "../../src/state/key.js";
 import { FakeHub, type FakeHubSession } from "../support/fake-hub.js";
+import { tempDir } from "../support/temp-dir.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { producer, tokenFile, topicWithSubscription, type Producer } from "./helpers.js";
 import { documentedMetrics, PROCESS_METRICS, servedMetrics } from "../support/metric-docs.js";
@@ -19,6 +20,8 @@ const EVENTS: WatchKey = {
   subscription: "audit",
 };
 
+/** Made at the file's top level: removed after the last test, not after `before`. */
+const secrets = tempDir("pps-sidecar-");
 let sim: RunningSimulator;
 let hub: FakeHub;
 let sidecar: SidecarProcess;
@@ -38,7 +41,7 @@ before(async () => {
   hub = await FakeHub.start({ token: () => "hub-secret", heartbeatIntervalMs: 200, leaseTimeoutMs: 5000 });
   sidecar = await startSidecar(["--http-port", "0", "--arrival-debounce-ms", "5", "--fast-poll-ms", "100"], {
     PPS_HUB_URL: hub.url,
-    PPS_HUB_TOKEN_FILE: tokenFile("hub-secret"),
+    PPS_HUB_TOKEN_FILE: tokenFile(secrets, "hub-secret"),
     POD_NAME: "orders-7f9c-x2",
     POD_NAMESPACE: "shop",
     PPS_WATCH: "persistent://public/default/orders:workers,public/default/events:audit",
@@ -50,7 +53,7 @@ before(async () => {
 });
 
 after(async () => {
-  sidecar?.kill();
+  await sidecar?.kill();
   orders?.close();
   await hub?.close();
   await sim?.close();
@@ -81,7 +84,9 @@ void test("hub mode: after a grant, an observation with the simulator's real bac
   assert.ok(!session.frames.all.some(about(EVENTS)));
 });
 
-void test("hub mode: an arrival frame within milliseconds of a publish over the WebSocket producer", async () => {
+void test("hub mode: a publish over the WebSocket producer brings an arrival frame", async () => {
+  // How soon is a benchmark figure, not a test's: `npm run bench` row "activation | push, sidecar
+  // lease holder" times publish to KEDA push through a sidecar's arrival frame.
   // The reader opens after the first snapshot: publish until it sees one, then time the next one.
   let seen = false;
   const first = session.frames.next(about(ORDERS, "arrival"), 5000, "first arrival").then((f) => {
@@ -101,10 +106,8 @@ void test("hub mode: an arrival frame within milliseconds of a publish over the 
     5000,
     "arrival of the timed publish",
   )) as ArrivalFrame;
-  const latency = Date.now() - sentAt;
   assert.ok(session.frames.all.filter(about(ORDERS, "arrival")).length > before);
   assert.deepEqual(Object.keys(frame).sort(), ["key", "receivedAt", "type", "v"], "only what the hub reads");
-  assert.ok(latency < 500, `arrival took ${latency} ms`);
   // The arrival asks for a poll: a newer observation shows the grown backlog.
   const obs = (await session.frames.next(
     (f) => about(ORDERS, "observation")(f) && (f as ObservationFrame).observation.msgBacklog > 3,

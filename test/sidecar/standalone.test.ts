@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
-import { KedaEmulator } from "../support/keda-emulator.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { eventually, Latch } from "../support/latch.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
 import { producer, topicWithSubscription } from "./helpers.js";
@@ -48,7 +48,7 @@ before(async () => {
 
 after(async () => {
   keda?.close();
-  sidecar?.kill();
+  await sidecar?.kill();
   await sim?.close();
 });
 

@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { createInterface } from "node:readline";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { cliArgv, runProgram, startProgram } from "../../src/lib/child-process.js";
 import { verifyJwt } from "../../src/sim/index.js";
 import { request } from "./helpers.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CLI = ["--import", "tsx", "src/cli.ts", "sim"];
+/** `pulsar-push-scaler sim <args>` run to its exit. */
+const sim = (args: string[]) => runProgram({ name: "sim", argv: cliArgv(["sim", ...args]) });
 
-test("sim --help lists the flags", () => {
-  const out = spawnSync(process.execPath, [...CLI, "--help"], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(out.status, 0);
+test("sim --help lists the flags", async () => {
+  const out = await sim(["--help"]);
+  assert.equal(out.code, 0);
   for (const flag of [
     "--port",
     "--auth",
@@ -24,43 +22,30 @@ test("sim --help lists the flags", () => {
   }
 });
 
-test("sim --print-token prints a token for the configured secret", () => {
-  const out = spawnSync(process.execPath, [...CLI, "--token-secret", "s3cret", "--print-token", "alice"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(out.status, 0, out.stderr);
+test("sim --print-token prints a token for the configured secret", async () => {
+  const out = await sim(["--token-secret", "s3cret", "--print-token", "alice"]);
+  assert.equal(out.code, 0, out.stderr);
   assert.equal(verifyJwt(out.stdout.trim(), "s3cret", Date.now()).sub, "alice");
 });
 
-test("sim --auth token without a secret is a configuration error (exit 2)", () => {
-  const out = spawnSync(process.execPath, [...CLI, "--auth", "token", "--port", "0"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(out.status, 2);
+test("sim --auth token without a secret is a configuration error (exit 2)", async () => {
+  const out = await sim(["--auth", "token", "--port", "0"]);
+  assert.equal(out.code, 2);
   assert.match(out.stderr, /--token-secret/);
 });
 
 test("sim prints one ready line with its URLs and exits 0 on SIGTERM", async () => {
-  const child = spawn(process.execPath, [...CLI, "--port", "0"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
+  const child = await startProgram({
+    name: "sim",
+    argv: cliArgv(["sim", "--port", "0"]),
+    ready: (r) => r["msg"] === "simulator ready",
+    readyTimeoutMs: 15_000,
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const lines = createInterface({ input: child.stdout });
-  let ready: { adminUrl: string; wsUrl: string } | undefined;
-  for await (const line of lines) {
-    const rec = JSON.parse(line) as { msg: string; adminUrl: string; wsUrl: string };
-    if (rec.msg === "simulator ready") {
-      ready = rec;
-      break;
-    }
-  }
+  const ready = child.readyRecord as { adminUrl: string; wsUrl: string };
   assert.ok(ready);
   assert.match(ready.wsUrl, /^ws:\/\/127\.0\.0\.1:\d+$/);
   const res = await request(`${ready.adminUrl}/admin/v2/tenants`);
   assert.deepEqual(res.json(), ["public"]);
-  child.kill("SIGTERM");
-  assert.equal(await exited, 0);
+  await child.kill("SIGTERM");
+  assert.equal((await child.exited).code, 0);
 });

@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { WebSocket, type ClientOptions } from "ws";
+import { pulsarFixture } from "../support/fixtures.js";
 import { FrameQueue } from "../support/frame-queue.js";
 
-export const FIXTURES = new URL("./fixtures/", import.meta.url);
-
+/** A recorded broker document (test/fixtures/pulsar/), parsed. */
 export function fixture<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8")) as T;
+  return JSON.parse(pulsarFixture(name)) as T;
 }
 
 export interface HttpAnswer {

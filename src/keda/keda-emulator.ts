@@ -4,8 +4,8 @@ import type {
   GetMetricsResponse,
   IsActiveResponse,
   ScaledObjectRef,
-} from "../../src/keda/messages.js";
-import { loadExternalScalerProto } from "../../src/keda/proto.js";
+} from "./messages.js";
+import { loadExternalScalerProto } from "./proto.js";
 
 export interface KedaEmulatorOptions {
   /** host:port of the scaler. */
@@ -32,6 +32,11 @@ export interface StreamWatch {
   stop(): void;
 }
 
+/** One polling tick summed up for a person (the demo): the backlog and activation, or the failure. */
+export type PollResult =
+  | { readonly ok: true; readonly backlog: number; readonly active: boolean; readonly metricName: string }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
 export interface TickResult {
   readonly spec?: GetMetricSpecResponse;
   readonly metrics?: GetMetricsResponse;
@@ -39,12 +44,23 @@ export interface TickResult {
   readonly error?: grpc.ServiceError;
 }
 
+/**
+ * The backlog in a GetMetrics answer: the float field, or the int one from a scaler that sets
+ * only that. Undefined when the answer holds no value: it is shown as such, never read as 0.
+ */
+export function backlogOf(res: GetMetricsResponse): number | undefined {
+  const v = res.metricValues[0];
+  if (!v) return undefined;
+  return v.metricValueFloat > 0 ? v.metricValueFloat : v.metricValue;
+}
+
 type UnaryFn<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void;
 
 /**
- * Calls the scaler the way KEDA does (FACTS.md): one shared connection (one client / channel),
+ * Calls the scaler the way KEDA does (docs/keda.md): one shared connection (one client / channel),
  * one StreamIsActive per ScaledObject, each tick GetMetricSpec, then GetMetrics, then IsActive;
- * a stream is reopened 2 s after it ends and with doubling backoff after an error.
+ * a stream is reopened 2 s after it ends and with doubling backoff after an error. The demo's KEDA,
+ * and the tests' and benchmarks'.
  */
 export class KedaEmulator {
   readonly client: grpc.Client;
@@ -85,6 +101,26 @@ export class KedaEmulator {
       return { spec, metrics, active };
     } catch (err) {
       return { error: err as grpc.ServiceError };
+    }
+  }
+
+  /**
+   * One polling tick in KEDA's order, summed up: GetMetricSpec, GetMetrics for the spec's name, then
+   * IsActive. An answer without a value is a failure (NO_VALUE), never a backlog of 0.
+   */
+  async poll(ref: ScaledObjectRef): Promise<PollResult> {
+    try {
+      const spec = await this.getMetricSpec(ref);
+      const metricName = spec.metricSpecs[0]?.metricName ?? "";
+      const backlog = backlogOf(await this.getMetrics(ref, metricName));
+      if (backlog === undefined) {
+        return { ok: false, code: "NO_VALUE", message: `GetMetrics answered no value for ${metricName}` };
+      }
+      return { ok: true, backlog, active: await this.isActive(ref), metricName };
+    } catch (err) {
+      const e = err as Partial<grpc.ServiceError>;
+      const code = typeof e.code === "number" ? (grpc.status[e.code] ?? String(e.code)) : "UNKNOWN";
+      return { ok: false, code, message: e.details ?? (err instanceof Error ? err.message : String(err)) };
     }
   }
 

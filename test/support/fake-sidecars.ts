@@ -1,4 +1,4 @@
-import { FakeSidecar } from "../../test/support/fake-sidecar.js";
+import { FakeSidecar } from "./fake-sidecar.js";
 import { PROTOCOL_VERSION } from "../../src/contract/version.js";
 import type { WatchKey } from "../../src/state/key.js";
 

@@ -1,8 +1,52 @@
+import { startProgram, type LogRecord, type ReadyProgram } from "../../src/lib/child-process.js";
 import { SimControl } from "../../src/sim/control.js";
-import { startProc, type Proc } from "./proc.js";
 import type { Runner } from "./runner.js";
 
-/** Starting the project's programs as child processes on loopback, waiting for their ready lines. */
+/**
+ * Starting the project's programs as child processes on loopback, waiting for their ready lines,
+ * for the process tests and the benchmarks (through src/lib/child-process.ts, the demo's launcher).
+ */
+
+/** A started program of a test or a benchmark. */
+export type Proc = ReadyProgram;
+
+export interface ProcOptions {
+  readonly name: string;
+  /** Repository-relative .ts entry point, e.g. src/cli.ts. */
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** The stdout JSON line that says the process is ready. */
+  readonly ready: (rec: LogRecord) => boolean;
+  readonly readyTimeoutMs?: number;
+  /** How many log lines to keep (a ring). Default 500. */
+  readonly keepLines?: number;
+}
+
+/** Runs `file` with the runner (compiled or tsx) and waits for its ready line. */
+export function startProc(runner: Runner, o: ProcOptions): Promise<Proc> {
+  return startProgram({
+    name: o.name,
+    argv: runner.argv(o.file, o.args),
+    env: { ...process.env, POD_NAMESPACE: "", ...o.env },
+    ready: o.ready,
+    readyTimeoutMs: o.readyTimeoutMs,
+    keepLines: o.keepLines,
+  });
+}
+
+/** Kills every process (SIGKILL), each in its own try, and waits for them. */
+export async function killAll(procs: Iterable<Proc | undefined>): Promise<void> {
+  await Promise.all(
+    [...procs].map(async (p) => {
+      try {
+        await p?.kill();
+      } catch {
+        /* already gone */
+      }
+    }),
+  );
+}
 
 export const CLI = "src/cli.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backlogOf } from "../../src/demo/keda-client.js";
+import { backlogOf } from "../../src/keda/keda-emulator.js";
 
 const value = (metricValue: number, metricValueFloat: number) => ({
   metricValues: [{ metricName: "m", metricValue, metricValueFloat }],
