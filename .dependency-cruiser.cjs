@@ -5,7 +5,7 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 const only = (from, allowed) => ({
   name: `${from}-imports-only-${allowed.join("-")}`,
-  comment: `src/${from} may import only ${allowed.map((a) => "src/" + a).join(", ")} (ARCHITECTURE.md)`,
+  comment: `src/${from} may import only ${allowed.map((a) => "src/" + a).join(", ")} (docs/architecture.md)`,
   severity: "error",
   from: { path: `^src/${from}/` },
   to: { path: "^(src|sidecar)/", pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}/`)] },

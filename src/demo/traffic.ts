@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import { ScalerError, errorText } from "../lib/errors.js";
 
-/** The demo's topic over the Pulsar WebSocket API v2 (FACTS.md). */
+/** The demo's topic over the Pulsar WebSocket API v2 (docs/simulator.md). */
 export interface TrafficTarget {
   /** ws://host:port of the broker's WebSocket service. */
   readonly wsUrl: string;

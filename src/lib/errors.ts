@@ -1,6 +1,6 @@
 /**
  * Base of every error the project raises on purpose. Subclasses are small, named, carry `cause`,
- * and are checked with `instanceof`, never by message text (STYLE.md).
+ * and are checked with `instanceof`, never by message text (docs/architecture.md, Errors).
  */
 export class ScalerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

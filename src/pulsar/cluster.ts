@@ -6,7 +6,7 @@ export type PulsarAuth =
   | { readonly kind: "basic"; readonly username: string; readonly password: string }
   /** TLS client certificate (the admin/ws URLs are https/wss). */
   | { readonly kind: "tls"; readonly certFile: string; readonly keyFile: string }
-  /** OAuth2 client credentials; file as in FACTS.md; issuerUrl overrides the file's issuer_url. */
+  /** OAuth2 client credentials; credentials file as in docs/pulsar-access.md (Authentication); issuerUrl overrides the file's issuer_url. */
   | {
       readonly kind: "oauth2";
       readonly credentialsFile: string;

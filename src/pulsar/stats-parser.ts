@@ -5,7 +5,7 @@ import type { TopicName } from "./topic-name.js";
 /**
  * Parsers of the admin documents we read. They accept real documents (unknown fields, omitted
  * nulls, `isDurable` or `durable`) and throw only BadPayloadError: a required number that is
- * missing, not finite or negative is an error, never a 0 (ARCHITECTURE.md: never invent a number).
+ * missing, not finite or negative is an error, never a 0 (docs/watch-engine.md: never invent a number).
  */
 
 type Doc = Record<string, unknown>;

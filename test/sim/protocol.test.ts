@@ -41,7 +41,7 @@ async function send(p: WsClient, n: number, from = 0, extra: Frame = {}): Promis
   }
 }
 
-test("producer, consumer and ack: the frames of FACTS.md", async () => {
+test("producer, consumer and ack: the WebSocket API v2 frames of docs/simulator.md", async () => {
   const c = await WsClient.connect(consumerUrl("conv", "workers"));
   const p = await WsClient.connect(producerUrl("conv"));
   p.send(frames["producer_send"] ?? {});
