@@ -3,11 +3,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadConfig, parseConfig, renderConfigTable } from "../../src/lib/config.js";
-import { ConfigError } from "../../src/lib/errors.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { clustersFromConfig } from "../../src/pulsar/cluster-schema.js";
 import { hubSchema, loadHubConfig, servedNamespaces, type HubConfig } from "../../src/hub/config.js";
 import { tempDir } from "../support/temp-dir.js";
+import { configProblems } from "../support/config-problems.js";
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): HubConfig {
   const r = parseConfig(hubSchema, argv, env);
@@ -24,15 +24,7 @@ function clusters(argv: string[], env: NodeJS.ProcessEnv = {}) {
 
 const ADMIN = ["--pulsar-admin-url", "http://p:8080"];
 
-function problems(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
-}
+const problems = configProblems;
 
 const dir = tempDir("pps-hub-config-");
 const file = (name: string, text: string): string => {

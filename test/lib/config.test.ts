@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bool, int, str } from "../../src/lib/config-parsers.js";
 import { field, parseConfig } from "../../src/lib/config.js";
-import { ConfigError } from "../../src/lib/errors.js";
+import { configProblems } from "../support/config-problems.js";
 
 const schema = {
   port: field({ flag: "port", env: "T_PORT", doc: "a port", parser: int(0, 65535), default: 80 }),
@@ -15,13 +15,7 @@ const schema = {
 };
 
 function problems(argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] {
-  try {
-    parseConfig(schema, argv, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
+  return configProblems(() => parseConfig(schema, argv, env));
 }
 
 void test("argv: --flag value, --flag=value, switches with or without a word, env for the rest, flags win", () => {

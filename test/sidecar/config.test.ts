@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { renderConfigTable } from "../../src/lib/config.js";
-import { ConfigError } from "../../src/lib/errors.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import type { ClusterFileIo } from "../../src/pulsar/cluster-schema.js";
 import { loadSidecarConfig, sidecarSchema, type SidecarSettings } from "../../sidecar/config.js";
 import { watchArg } from "../../sidecar/watch-arg.js";
+import { configProblems } from "../support/config-problems.js";
 
 const ADMIN = ["--pulsar-admin-url", "http://pulsar:8080"];
 const HUB_ENV = {
@@ -32,13 +32,7 @@ function settings(argv: string[], env: NodeJS.ProcessEnv = {}): SidecarSettings 
 }
 
 function problems(argv: string[], env: NodeJS.ProcessEnv = {}): readonly string[] {
-  try {
-    settings(argv, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
+  return configProblems(() => settings(argv, env));
 }
 
 void test("sidecar config: hub mode from the chart's env names", () => {

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/lib/package-root.js";
@@ -46,3 +47,21 @@ export const PROCESS_METRICS = [
   "nodejs_eventloop_lag_seconds",
   "nodejs_gc_duration_seconds",
 ];
+
+/**
+ * What every sidecar's /metrics must show, whatever its mode: its own admin requests counted, the
+ * process metrics, and exactly the metrics docs/sidecar.md lists for `mode`.
+ */
+export function assertSidecarMetrics(text: string, mode: "hub" | "standalone"): void {
+  assert.match(
+    text,
+    /pps_pulsar_admin_requests_total\{cluster="default",path="[a-z-]+"\} [1-9]/,
+    "own admin requests",
+  );
+  for (const name of PROCESS_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
+  assert.deepEqual(
+    [...servedMetrics(text)].sort(),
+    [...documentedMetrics("sidecar.md", mode)].sort(),
+    `docs/sidecar.md's metric table lists exactly the metrics ${mode} mode registers`,
+  );
+}

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError } from "../../src/lib/errors.js";
 import { watchTimings } from "../../src/watch/timings.js";
+import { configProblems } from "../support/config-problems.js";
 
-function problems(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
-}
+const problems = configProblems;
 
 void test("watch timings: the rules between timings, skipped over a value that is bad on its own", () => {
   assert.deepEqual(
