@@ -1,8 +1,8 @@
-import { z } from "zod";
+import * as v from "valibot";
 
 /**
- * The parsers of flag and env values. A rule that a file also checks (a URL, a range) is a zod
- * schema, so that the flag and the file share it; `fromZod` and `integer` turn one into a Parser.
+ * The parsers of flag and env values. A rule that a file also checks (a URL, a range) is a valibot
+ * schema, so that the flag and the file share it; `fromSchema` and `integer` turn one into a Parser.
  */
 export interface Parser<T> {
   /** Throws an Error whose message says what was expected, e.g. "expected an integer in 1..65535". */
@@ -11,42 +11,67 @@ export interface Parser<T> {
   readonly describe: string;
 }
 
-/** The first message of a failed zod check, as a Parser reports it. */
-function zodProblem(error: z.ZodError): string {
-  return error.issues[0]?.message ?? "invalid value";
-}
-
-/** A Parser whose rule is a zod schema over the raw string (the same schema can check a file). */
-export function fromZod<T>(describe: string, schema: z.ZodType<T, string>): Parser<T> {
+/** A Parser whose rule is a valibot schema over the raw string (the same schema can check a file). */
+export function fromSchema<T>(describe: string, schema: v.GenericSchema<string, T>): Parser<T> {
   return {
     describe,
     parse(raw) {
-      const r = schema.safeParse(raw);
-      if (!r.success) throw new Error(zodProblem(r.error));
-      return r.data;
+      const r = v.safeParse(schema, raw);
+      // The first message of a failed check, as a Parser reports it.
+      if (!r.success) throw new Error(r.issues[0]?.message ?? "invalid value");
+      return r.output;
     },
   };
 }
 
-export const str: Parser<string> = fromZod("string", z.string().min(1, "expected a non-empty string"));
+export const str: Parser<string> = fromSchema(
+  "string",
+  v.pipe(v.string(), v.minLength(1, "expected a non-empty string")),
+);
 
-/** An integer flag checked by `range`, a zod integer schema (its bounds are shown in help). */
-export function integer(range: z.ZodNumber): Parser<number> {
-  const span = `${range.minValue ?? ""}..${range.maxValue ?? ""}`;
+/** An integer schema in min..max; `message`, when given, is the message of every failed check. */
+export type IntSchema = v.SchemaWithPipe<
+  readonly [
+    v.NumberSchema<string | undefined>,
+    v.IntegerAction<number, string | undefined>,
+    v.MinValueAction<number, number, string | undefined>,
+    v.MaxValueAction<number, number, string | undefined>,
+  ]
+>;
+
+export function intSchema(min: number, max: number, message?: string): IntSchema {
+  const checks = v.pipe(
+    v.number(message),
+    v.integer(message),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
+  // The first failed check is the problem (a fraction out of range is one problem, not two).
+  return v.config(checks, { abortPipeEarly: true });
+}
+
+/** The bounds of an IntSchema, as help and messages show them: "1..65535". */
+export function intSpan(range: IntSchema): string {
+  return `${range.pipe[2].requirement}..${range.pipe[3].requirement}`;
+}
+
+/** An integer flag checked by `range`, an IntSchema (its bounds are shown in help). */
+export function integer(range: IntSchema): Parser<number> {
+  const span = intSpan(range);
   const expected = `expected an integer in ${span}`;
   return {
     describe: `integer ${span}`,
     parse(raw) {
       const text = raw.trim();
       const n = Number(text);
-      if (!/^-?\d+$/.test(text) || !range.safeParse(n).success) throw new Error(expected);
+      if (!/^-?\d+$/.test(text) || !v.is(range, n)) throw new Error(expected);
       return n;
     },
   };
 }
 
 export function int(min: number, max: number): Parser<number> {
-  return integer(z.int().min(min).max(max));
+  return integer(intSchema(min, max));
 }
 
 const TRUE = ["true", "1", "yes"];
@@ -82,20 +107,24 @@ export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
  * A URL of one of `protocols` (e.g. ["http:", "https:"]), trailing slashes removed; `what` says
  * what is expected, e.g. "an http:// or https:// URL". Flags and the clusters file share these.
  */
-export function urlSchema(protocols: readonly string[], what: string): z.ZodType<string, string> {
-  return z.string(`expected ${what}`).transform((raw, ctx) => {
-    let u: URL | undefined;
-    try {
-      u = new URL(raw);
-    } catch {
-      u = undefined;
-    }
-    if (u === undefined || !protocols.includes(u.protocol)) {
-      ctx.addIssue({ code: "custom", message: `expected ${what}` });
-      return z.NEVER;
-    }
-    return raw.replace(/\/+$/, "");
-  });
+export function urlSchema(protocols: readonly string[], what: string): v.GenericSchema<string, string> {
+  const message = `expected ${what}`;
+  return v.pipe(
+    v.string(message),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      let u: URL | undefined;
+      try {
+        u = new URL(dataset.value);
+      } catch {
+        u = undefined;
+      }
+      if (u === undefined || !protocols.includes(u.protocol)) {
+        addIssue({ message });
+        return NEVER;
+      }
+      return dataset.value.replace(/\/+$/, "");
+    }),
+  );
 }
 
 /** Comma-separated list of non-empty strings. */

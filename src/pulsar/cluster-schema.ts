@@ -1,4 +1,4 @@
-import { fromZod, integer, oneOf, str } from "../lib/config-parsers.js";
+import { fromSchema, integer, oneOf, str } from "../lib/config-parsers.js";
 import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import type { ClusterConfig } from "./cluster.js";
 import {
@@ -25,21 +25,21 @@ export const clusterSchema = {
     flag: "pulsar-cluster-name",
     env: "PPS_PULSAR_CLUSTER_NAME",
     doc: "name of the cluster given by the --pulsar-* flags (trigger metadata `cluster`)",
-    parser: fromZod("cluster name", CLUSTER_NAME),
+    parser: fromSchema("cluster name", CLUSTER_NAME),
     default: "default",
   }),
   pulsarAdminUrl: field({
     flag: "pulsar-admin-url",
     env: "PPS_PULSAR_ADMIN_URL",
     doc: "Pulsar broker web service URL, e.g. http://pulsar-broker:8080",
-    parser: fromZod("http(s):// URL", HTTP_URL),
+    parser: fromSchema("http(s):// URL", HTTP_URL),
     default: undefined,
   }),
   pulsarWsUrl: field({
     flag: "pulsar-ws-url",
     env: "PPS_PULSAR_WS_URL",
     doc: "Pulsar WebSocket service URL (default: the admin URL with http->ws, https->wss)",
-    parser: fromZod("ws(s):// URL", WS_URL),
+    parser: fromSchema("ws(s):// URL", WS_URL),
     default: undefined,
   }),
   pulsarAuth: field<AuthKind>({
@@ -110,7 +110,7 @@ export const clusterSchema = {
     flag: "pulsar-oauth2-issuer-url",
     env: "PPS_PULSAR_OAUTH2_ISSUER_URL",
     doc: "OAuth2 issuer URL (overrides issuer_url of the credentials file)",
-    parser: fromZod("http(s):// URL", HTTP_URL),
+    parser: fromSchema("http(s):// URL", HTTP_URL),
     default: undefined,
   }),
   pulsarOauth2Audience: field({

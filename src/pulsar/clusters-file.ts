@@ -1,47 +1,61 @@
+import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { errorText } from "../lib/errors.js";
 import type { ClusterFileIo, ClusterInput, ClusterPlace } from "./cluster-rules.js";
 import { AUTH_KIND, CLUSTER_NAME, HTTP_URL, REQUEST_TIMEOUT_MS, TEXT, WS_URL } from "./cluster-values.js";
 
 /** One cluster of the clusters file: the --pulsar-* flags in camelCase, without the token. */
-const FILE_CLUSTER = z.strictObject({
+const FILE_FIELDS = {
   name: CLUSTER_NAME,
   adminUrl: HTTP_URL,
-  wsUrl: WS_URL.optional(),
-  auth: AUTH_KIND.default("none"),
-  tokenFile: TEXT.optional(),
-  basicUsername: TEXT.optional(),
-  basicPasswordFile: TEXT.optional(),
-  tlsCertFile: TEXT.optional(),
-  tlsKeyFile: TEXT.optional(),
-  caFile: TEXT.optional(),
-  oauth2CredentialsFile: TEXT.optional(),
-  oauth2IssuerUrl: HTTP_URL.optional(),
-  oauth2Audience: TEXT.optional(),
-  oauth2Scope: TEXT.optional(),
-  requestTimeoutMs: REQUEST_TIMEOUT_MS.optional(),
-});
-const FILE_KEYS = Object.keys(FILE_CLUSTER.shape);
+  wsUrl: v.optional(WS_URL),
+  auth: v.optional(AUTH_KIND, "none"),
+  tokenFile: v.optional(TEXT),
+  basicUsername: v.optional(TEXT),
+  basicPasswordFile: v.optional(TEXT),
+  tlsCertFile: v.optional(TEXT),
+  tlsKeyFile: v.optional(TEXT),
+  caFile: v.optional(TEXT),
+  oauth2CredentialsFile: v.optional(TEXT),
+  oauth2IssuerUrl: v.optional(HTTP_URL),
+  oauth2Audience: v.optional(TEXT),
+  oauth2Scope: v.optional(TEXT),
+  requestTimeoutMs: v.optional(REQUEST_TIMEOUT_MS),
+};
+type FileField = keyof typeof FILE_FIELDS;
+/** Unknown fields are reported by unknownFields (all of them; a strict object stops at the first). */
+const FILE_CLUSTER = v.object(FILE_FIELDS);
+const FILE_KEYS = Object.keys(FILE_FIELDS);
+const isField = (k: string): k is FileField => Object.hasOwn(FILE_FIELDS, k);
 
 /** The file: a list of clusters, or `{clusters: [...]}`. */
-const FILE = z.union([z.array(z.unknown()), z.object({ clusters: z.array(z.unknown()) })], {
-  error: "expected a list of clusters (or {clusters: [...]})",
-});
+const FILE = v.union(
+  [v.array(v.unknown()), v.object({ clusters: v.array(v.unknown()) })],
+  "expected a list of clusters (or {clusters: [...]})",
+);
 
-/** What one zod issue of a cluster item says, with its JSON path. */
-function itemProblems(issue: z.core.$ZodIssue, item: Record<string, unknown>, at: string): string[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) =>
+/** The fields of a cluster item that the file does not know, each with what to do instead. */
+function unknownFields(item: Record<string, unknown>, at: string): string[] {
+  return Object.keys(item)
+    .filter((k) => !isField(k))
+    .map((k) =>
       k === "token"
         ? `${at}: token is not accepted in a file; use tokenFile`
         : `${at}: unknown field ${JSON.stringify(k)} (known: ${FILE_KEYS.join(", ")})`,
     );
-  }
-  const key = String(issue.path[0] ?? "");
+}
+
+/** What one valibot issue of a cluster item says, with its JSON path. */
+function itemProblem(issue: v.BaseIssue<unknown>, item: Record<string, unknown>, at: string): string {
+  const key = v.getDotPath(issue) ?? ""; // the field: every field is a scalar
   const value = item[key];
-  if (value === undefined) return [`${at}.${key} is missing: ${issue.message}`];
-  return [`${at}.${key} = ${JSON.stringify(value) ?? typeof value}: ${issue.message}`];
+  if (value === undefined) {
+    // valibot reports a missing field with the object's message; the field's own rule says what
+    // is expected.
+    const message = isField(key) ? v.safeParse(FILE_FIELDS[key], undefined).issues?.[0]?.message : undefined;
+    return `${at}.${key} is missing: ${message ?? issue.message}`;
+  }
+  return `${at}.${key} = ${JSON.stringify(value) ?? typeof value}: ${issue.message}`;
 }
 
 /**
@@ -63,13 +77,13 @@ export function clustersFileInputs(
     problems.push(`${file} cannot be read as YAML or JSON: ${errorText(err)}`);
     return [];
   }
-  const parsed = FILE.safeParse(doc);
+  const parsed = v.safeParse(FILE, doc);
   if (!parsed.success) {
-    problems.push(`${file}: ${parsed.error.issues[0]?.message ?? "expected a list of clusters"}`);
+    problems.push(`${file}: ${parsed.issues[0]?.message ?? "expected a list of clusters"}`);
     return [];
   }
-  const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.clusters;
-  const prefix = Array.isArray(parsed.data) ? "" : "clusters";
+  const list = Array.isArray(parsed.output) ? parsed.output : parsed.output.clusters;
+  const prefix = Array.isArray(parsed.output) ? "" : "clusters";
   return list.flatMap((raw, i): Array<[ClusterInput, ClusterPlace]> => {
     const at = `${file} ${prefix}[${i}]`;
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -78,12 +92,13 @@ export function clustersFileInputs(
     }
     // An empty value is an unset one, as an empty env variable is.
     const item = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ""));
-    const r = FILE_CLUSTER.safeParse(item);
-    if (!r.success) {
-      problems.push(...r.error.issues.flatMap((issue) => itemProblems(issue, item, at)));
+    const r = v.safeParse(FILE_CLUSTER, item);
+    const unknown = unknownFields(item, at);
+    if (!r.success || unknown.length > 0) {
+      problems.push(...(r.issues ?? []).map((issue) => itemProblem(issue, item, at)), ...unknown);
       return [];
     }
-    const input = { ...r.data, requestTimeoutMs: r.data.requestTimeoutMs ?? defaults.requestTimeoutMs };
+    const input = { ...r.output, requestTimeoutMs: r.output.requestTimeoutMs ?? defaults.requestTimeoutMs };
     return [[input, { where: at, name: (k) => k, tokenHint: "a token file (tokenFile)" }]];
   });
 }

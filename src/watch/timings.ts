@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as v from "valibot";
+import { intSchema, intSpan, type IntSchema } from "../lib/config-parsers.js";
 import { ConfigError } from "../lib/errors.js";
 
 /** Every timing of a watcher, in milliseconds. Defaults live in DEFAULT_WATCH_TIMINGS only. */
@@ -29,10 +30,10 @@ export const DEFAULT_WATCH_TIMINGS: WatchTimings = Object.freeze({
   retryAfterMaxMs: 300_000,
 });
 
-const ms = (min: number) => z.int().min(min).max(86_400_000);
+const ms = (min: number) => intSchema(min, 86_400_000);
 
 /** The range of each timing, the one place: flags (timings-schema.ts) and watchTimings use these. */
-export const WATCH_TIMING_RANGES: Readonly<Record<keyof WatchTimings, z.ZodNumber>> = Object.freeze({
+export const WATCH_TIMING_RANGES: Readonly<Record<keyof WatchTimings, IntSchema>> = Object.freeze({
   arrivalDebounceMs: ms(0),
   fastPollMs: ms(1),
   slowPollMs: ms(1),
@@ -70,12 +71,10 @@ export function watchTimings(partial: Partial<WatchTimings> = {}): WatchTimings 
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) Object.assign(t, { [k]: v });
   const bad = new Set<Key>();
   const problems: string[] = [];
-  for (const [k, range] of Object.entries(WATCH_TIMING_RANGES) as Array<[Key, z.ZodNumber]>) {
-    if (range.safeParse(t[k]).success) continue;
+  for (const [k, range] of Object.entries(WATCH_TIMING_RANGES) as Array<[Key, IntSchema]>) {
+    if (v.is(range, t[k])) continue;
     bad.add(k);
-    problems.push(
-      `watch timing ${k} = ${String(t[k])}: expected an integer in ${range.minValue}..${range.maxValue}`,
-    );
+    problems.push(`watch timing ${k} = ${String(t[k])}: expected an integer in ${intSpan(range)}`);
   }
   problems.push(
     ...timingProblems(

@@ -271,6 +271,24 @@ void test("clusters file: each problem names the file, the JSON path of the fiel
   assert.deepEqual([...p].sort(), [...want].sort());
 });
 
+void test("clusters file: every unknown field, a missing field's rule, one problem for a fraction out of range", () => {
+  const f = file(
+    "fields.yaml",
+    "- {adminUrl: http://e:8080, requestTimeoutMs: 50.5, foo: 1, bar: 2}\n- {name: west}\n",
+  );
+  const p = problems(() => clusters(["--clusters-file", f]));
+  const at = `clusters file ${f} `;
+  const known =
+    "name, adminUrl, wsUrl, auth, tokenFile, basicUsername, basicPasswordFile, tlsCertFile, tlsKeyFile, caFile, oauth2CredentialsFile, oauth2IssuerUrl, oauth2Audience, oauth2Scope, requestTimeoutMs";
+  assert.deepEqual(p, [
+    `${at}[0].name is missing: expected a string`,
+    `${at}[0].requestTimeoutMs = 50.5: expected an integer in 100..600000`,
+    `${at}[0]: unknown field "foo" (known: ${known})`,
+    `${at}[0]: unknown field "bar" (known: ${known})`,
+    `${at}[1].adminUrl is missing: expected an http:// or https:// URL`,
+  ]);
+});
+
 void test("clusters from flags: the rules between values name the flags", () => {
   const p = problems(() =>
     clusters([
