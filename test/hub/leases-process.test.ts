@@ -12,7 +12,8 @@ import { freePort, isConnect, isGrant, kedaLoad, startSidecar, topicRequests } f
 const TOPIC = "public/default/shared";
 const FULL = `persistent://${TOPIC}`;
 const TOKEN = "sidecar-test-token";
-const TIMINGS = ["--fast-poll-ms", "200", "--slow-poll-ms", "1000"];
+const FAST_POLL_MS = 200;
+const TIMINGS = ["--fast-poll-ms", String(FAST_POLL_MS), "--slow-poll-ms", "1000"];
 const HUB_FLAGS = [...TIMINGS, "--lease-timeout-ms", "2000", "--heartbeat-interval-ms", "500"];
 const ref = (name: string): ScaledObjectRef => ({
   name,
@@ -79,9 +80,16 @@ void test(
       `admin requests per ${WINDOW_MS} ms: hub only, 1 SO: ${hubOnly.requests} (${hubOnly.calls} KEDA calls); ` +
         `3 sidecars, 1 SO: ${oneSo.requests} (${oneSo.calls}); 3 sidecars, 10 SOs: ${tenSos.requests} (${tenSos.calls})`,
     );
-    for (const w of [oneSo, tenSos]) {
-      const tolerance = Math.max(4, hubOnly.requests * 0.3);
-      assert.ok(Math.abs(w.requests - hubOnly.requests) <= tolerance, JSON.stringify({ hubOnly, w }));
+    // One watcher polling every FAST_POLL_MS makes at most WINDOW_MS / FAST_POLL_MS + 1 requests in a
+    // window (fewer when a loaded machine runs its timers late); two watchers would make twice that.
+    // The bound is the schedule's, not the hub-only window's count, which itself moves with load.
+    const oneWatcher = WINDOW_MS / FAST_POLL_MS + 1;
+    for (const w of [hubOnly, oneSo, tenSos]) {
+      assert.ok(w.requests > 0, `the key is polled: ${JSON.stringify({ hubOnly, oneSo, tenSos })}`);
+      assert.ok(
+        w.requests <= oneWatcher * 1.5,
+        `one watcher's polls: ${JSON.stringify({ hubOnly, oneSo, tenSos })}`,
+      );
     }
     assert.ok(tenSos.requests * 20 < tenSos.calls, "far below the number of KEDA calls");
     assert.equal(holders().length, 1, "still one holder");
