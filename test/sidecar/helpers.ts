@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import type { RunningSimulator } from "../../src/sim/index.js";
-import { mustAdmin } from "../pulsar/sim-helpers.js";
+import { adminCall, mustAdmin } from "../pulsar/sim-helpers.js";
+import { eventually } from "../support/latch.js";
 
 /** Creates `persistent://public/default/<topic>` with subscription `sub` on the simulator. */
 export async function topicWithSubscription(
@@ -51,4 +52,21 @@ export function tokenFile(dir: string, token: string): string {
   const path = join(dir, "token");
   writeFileSync(path, `${token}\n`);
   return path;
+}
+
+/**
+ * Resolves once a reader is attached to `persistent://public/default/<topic>`: readers show in the
+ * topic's stats as non-durable `reader-<hex>` subscriptions, as on a real broker. A publish after
+ * this is seen by the watcher's arrival reader, so a test publishes once instead of in a loop.
+ */
+export async function readerAttached(sim: RunningSimulator, topic: string): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await adminCall(sim.adminUrl, "GET", `/admin/v2/persistent/public/default/${topic}/stats`);
+      const stats = JSON.parse(res.body) as { subscriptions?: Record<string, unknown> };
+      return Object.keys(stats.subscriptions ?? {}).some((s) => s.startsWith("reader-"));
+    },
+    5000,
+    `a reader on ${topic}`,
+  );
 }

@@ -6,7 +6,7 @@ import { keyId, type WatchKey } from "../../src/state/key.js";
 import { FakeHub, type FakeHubSession } from "../support/fake-hub.js";
 import { tempDir } from "../support/temp-dir.js";
 import { startSidecar, type SidecarProcess } from "../support/sidecar-process.js";
-import { producer, tokenFile, topicWithSubscription, type Producer } from "./helpers.js";
+import { producer, readerAttached, tokenFile, topicWithSubscription, type Producer } from "./helpers.js";
 import { assertSidecarMetrics } from "../support/metric-docs.js";
 
 const ORDERS: WatchKey = {
@@ -87,18 +87,8 @@ void test("hub mode: after a grant, an observation with the simulator's real bac
 void test("hub mode: a publish over the WebSocket producer brings an arrival frame", async () => {
   // How soon is a benchmark figure, not a test's: `npm run bench` row "activation | push, sidecar
   // lease holder" times publish to KEDA push through a sidecar's arrival frame.
-  // The reader opens after the first snapshot: publish until it sees one, then time the next one.
-  let seen = false;
-  const first = session.frames.next(about(ORDERS, "arrival"), 5000, "first arrival").then((f) => {
-    seen = true;
-    return f;
-  });
-  while (!seen) {
-    await orders.send();
-    await Promise.race([first, new Promise((r) => setTimeout(r, 50))]);
-  }
-  await first;
-  // Later arrivals of the warm-up burst may still be in flight: take the one of this publish.
+  // The reader opens after the first snapshot: wait until the broker lists it, then publish once.
+  await readerAttached(sim, "orders");
   const before = session.frames.all.filter(about(ORDERS, "arrival")).length;
   const sentAt = await orders.send();
   const frame = (await session.frames.next(
@@ -131,16 +121,9 @@ void test("hub mode: a revoke stops the reports of that key", async () => {
   await session.frames.next(about(EVENTS, "observation"), 5000, "observation of the other key");
   const events = await producer(sim, "events");
   try {
-    let seen = false;
-    const arrival = session.frames
-      .next(about(EVENTS, "arrival"), 5000, "arrival of the other key")
-      .then(() => {
-        seen = true;
-      });
-    while (!seen) {
-      await events.send();
-      await Promise.race([arrival, new Promise((r) => setTimeout(r, 50))]);
-    }
+    await readerAttached(sim, "events");
+    await events.send();
+    await session.frames.next(about(EVENTS, "arrival"), 5000, "arrival of the other key");
   } finally {
     events.close();
   }
