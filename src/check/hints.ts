@@ -53,7 +53,7 @@ function distance(a: string, b: string): number {
 }
 
 function metadataHint(err: MetadataError, ctx: HintContext): string {
-  if (err.key === "adminURL" || err.key === "cluster") {
+  if (err.key === "adminURL" || err.key === "adminURLFromEnv" || err.key === "cluster") {
     return (
       `The hub reads only the clusters in its own configuration (configured: ${clusterList(ctx.clusters)}). ` +
       "Set metadata adminURL (or cluster) to one of them, or add the cluster to the hub with " +

@@ -125,6 +125,16 @@ function triggerNotes(type: string, meta: Record<string, string>, trigger: Obj, 
 }
 
 /**
+ * In the file a `<key>FromEnv` value is the name of an env variable of the target container, which
+ * KEDA resolves and forwards under the same key (dropped when unresolved). check cannot resolve it,
+ * so it drops the key, as KEDA does an unresolved one; `--metadata <key>FromEnv=<value>` gives the
+ * value as KEDA would forward it.
+ */
+function withoutFromEnv(meta: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(meta).filter(([k]) => !k.endsWith("FromEnv")));
+}
+
+/**
  * Reads the trigger to check from a ScaledObject YAML text (multi-document, or a `kind: List`).
  * Throws ConfigError when the file does not name one usable trigger.
  */
@@ -158,7 +168,7 @@ export function triggerFromScaledObject(
     namespace: typeof meta["namespace"] === "string" ? meta["namespace"] : undefined,
     triggerIndex: index,
     triggerType: type,
-    metadata: Object.freeze(metadata),
+    metadata: Object.freeze(withoutFromEnv(metadata)),
     minReplicaCount: replicaCount(spec, "minReplicaCount", notes),
     maxReplicaCount: replicaCount(spec, "maxReplicaCount", notes),
     notes: Object.freeze(notes),

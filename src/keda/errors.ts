@@ -8,14 +8,20 @@ function shown(value: string | undefined): string {
   return JSON.stringify(v);
 }
 
-/** Bad trigger metadata: KEDA gets INVALID_ARGUMENT naming the key, the value and what is expected. */
+/**
+ * Bad trigger metadata: KEDA gets INVALID_ARGUMENT naming the key, the value and what is expected.
+ * `expected` reads after the word "expected"; `reason`, when given, is a whole sentence of its own
+ * (a parser's message, which may itself say "expected ...") and replaces "expected <expected>" in
+ * the message, so the text never says it twice.
+ */
 export class MetadataError extends ScalerError {
   constructor(
     readonly key: string,
     readonly value: string | undefined,
     readonly expected: string,
+    reason?: string,
   ) {
-    super(`trigger metadata ${key} = ${shown(value)}: expected ${expected}`);
+    super(`trigger metadata ${key} = ${shown(value)}: ${reason ?? `expected ${expected}`}`);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 import type { MetricKind } from "../state/key.js";
 import { MetadataError } from "./errors.js";
 import { metricNameFor } from "./metric-name.js";
+import { trimSpace } from "./trim-space.js";
 import type { TriggerSpec } from "./trigger.js";
 
 export { MetadataError };
@@ -24,11 +25,16 @@ const FALSE = ["0", "f", "F", "FALSE", "false", "False"];
 
 type Meta = Readonly<Record<string, string>>;
 
-/** A value we read: absent or empty = undefined; control characters or over 1 KiB = error. */
+/**
+ * A value we read, trimmed as KEDA trims it: absent, empty or whitespace-only = undefined; control
+ * characters inside it or over 1 KiB = error (errors show the trimmed value).
+ */
 function value(meta: Meta, key: string): string | undefined {
-  const v = Object.hasOwn(meta, key) ? meta[key] : undefined;
-  if (v === undefined || v === "") return undefined;
-  if (typeof v !== "string") throw new MetadataError(key, String(v), "a string");
+  const raw = Object.hasOwn(meta, key) ? meta[key] : undefined;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string") throw new MetadataError(key, String(raw), "a string");
+  const v = trimSpace(raw);
+  if (v === "") return undefined;
   if (CONTROL.test(v)) throw new MetadataError(key, v, "a value without control characters");
   if (Buffer.byteLength(v, "utf8") > METADATA_VALUE_MAX_BYTES) {
     throw new MetadataError(key, v, `a value of at most ${METADATA_VALUE_MAX_BYTES} bytes`);
@@ -36,11 +42,23 @@ function value(meta: Meta, key: string): string | undefined {
   return v;
 }
 
+/** The keys KEDA's pulsar scaler also reads as `<key>FromEnv` (KEDA forwards the resolved value). */
+type FromEnvKey = "adminURL" | "topic" | "subscription";
+
+/** The plain key first, then `<key>FromEnv`, as KEDA's pulsar scaler reads them; `key` is the one used. */
+function valueOrFromEnv(meta: Meta, key: FromEnvKey): { key: string; value: string } | undefined {
+  const plain = value(meta, key);
+  if (plain !== undefined) return { key, value: plain };
+  const envKey = `${key}FromEnv`;
+  const env = value(meta, envKey);
+  return env === undefined ? undefined : { key: envKey, value: env };
+}
+
 function number(meta: Meta, key: string, dflt: number, min: "positive" | "non-negative"): number {
   const raw = value(meta, key);
   if (raw === undefined) return dflt;
   const expected = min === "positive" ? "a number > 0, such as 10 or 2.5" : "a number >= 0, such as 0 or 5";
-  const n = NUMBER.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  const n = NUMBER.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n) || (min === "positive" ? n <= 0 : n < 0))
     throw new MetadataError(key, raw, expected);
   return n;
@@ -62,24 +80,24 @@ function resolveCluster(meta: Meta, clusters: readonly ClusterConfig[]): string 
   const names = clusters.map((c) => c.name);
   const listed = names.map((n) => JSON.stringify(n)).join(", ") || "none";
   const named = value(meta, "cluster");
-  const adminUrl = value(meta, "adminURL");
+  const admin = valueOrFromEnv(meta, "adminURL");
   let byName: ClusterConfig | undefined;
   if (named !== undefined) {
     byName = clusters.find((c) => c.name === named);
     if (!byName) throw new MetadataError("cluster", named, `one of the configured clusters: ${listed}`);
   }
-  if (adminUrl !== undefined) {
-    const want = normaliseAdminUrl(adminUrl);
+  if (admin !== undefined) {
+    const want = normaliseAdminUrl(admin.value);
     const byUrl =
       want === undefined ? undefined : clusters.find((c) => normaliseAdminUrl(c.adminUrl) === want);
     if (!byUrl) {
       const urls = clusters.map((c) => `${c.name}=${c.adminUrl}`).join(", ") || "none";
-      throw new MetadataError("adminURL", adminUrl, `the admin URL of a configured cluster (${urls})`);
+      throw new MetadataError(admin.key, admin.value, `the admin URL of a configured cluster (${urls})`);
     }
     if (byName && byName !== byUrl) {
       throw new MetadataError(
-        "adminURL",
-        adminUrl,
+        admin.key,
+        admin.value,
         `the admin URL of cluster ${JSON.stringify(byName.name)} (${byName.adminUrl}), as metadata cluster names it`,
       );
     }
@@ -91,19 +109,25 @@ function resolveCluster(meta: Meta, clusters: readonly ClusterConfig[]): string 
   throw new MetadataError(
     "cluster",
     undefined,
-    `cluster or adminURL naming one of the configured clusters (${listed})`,
+    `cluster, adminURL or adminURLFromEnv naming one of the configured clusters (${listed})`,
   );
 }
 
+const TOPIC_FORMS =
+  "persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic";
+
 function topicOf(meta: Meta): TopicName {
-  const raw = value(meta, "topic");
-  const expected =
-    "persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic";
-  if (raw === undefined) throw new MetadataError("topic", undefined, expected);
+  const topic = valueOrFromEnv(meta, "topic");
+  if (topic === undefined) {
+    throw new MetadataError("topic", undefined, `topic or topicFromEnv set to ${TOPIC_FORMS}`);
+  }
   try {
-    return parseTopicName(raw);
+    return parseTopicName(topic.value);
   } catch (err) {
-    if (err instanceof InvalidTopicNameError) throw new MetadataError("topic", raw, err.message);
+    // The parser's message is a sentence of its own ("expected ..." or what is wrong with a part).
+    if (err instanceof InvalidTopicNameError) {
+      throw new MetadataError(topic.key, topic.value, TOPIC_FORMS, err.message);
+    }
     throw err;
   }
 }
@@ -125,15 +149,21 @@ function metricOf(meta: Meta): MetricKind {
 
 /**
  * Trigger metadata -> TriggerSpec. Keys as KEDA's built-in pulsar scaler (adminURL, topic,
- * subscription, msgBacklogThreshold, activationMsgBacklogThreshold, isPartitionedTopic) plus
- * `cluster` and `metric`. Unknown keys (scalerAddress, enableTLS, unsafeSsl, ...) are ignored.
+ * subscription, msgBacklogThreshold, activationMsgBacklogThreshold, isPartitionedTopic; adminURL,
+ * topic and subscription also as `<key>FromEnv`, read after the plain key) plus `cluster` and
+ * `metric`. Every value is trimmed as KEDA's scaler trims it; whitespace-only = absent. Unknown
+ * keys (scalerAddress, enableTLS, unsafeSsl, ...) are ignored.
  * Throws MetadataError, and nothing else, for any bad input.
  */
 export function parseTriggerMetadata(meta: Meta, clusters: readonly ClusterConfig[]): TriggerSpec {
   const topic = topicOf(meta);
-  const subscription = value(meta, "subscription");
+  const subscription = valueOrFromEnv(meta, "subscription")?.value;
   if (subscription === undefined) {
-    throw new MetadataError("subscription", undefined, "the name of the subscription to scale on");
+    throw new MetadataError(
+      "subscription",
+      undefined,
+      "subscription or subscriptionFromEnv set to the name of the subscription to scale on",
+    );
   }
   const msgBacklogThreshold = number(meta, "msgBacklogThreshold", 10, "positive");
   const activationMsgBacklogThreshold = number(meta, "activationMsgBacklogThreshold", 0, "non-negative");
@@ -159,16 +189,22 @@ export function parseTriggerMetadata(meta: Meta, clusters: readonly ClusterConfi
 /** The keys parseTriggerMetadata reads; every other key is ignored. */
 export const METADATA_KEYS = [
   "adminURL",
+  "adminURLFromEnv",
   "cluster",
   "topic",
+  "topicFromEnv",
   "subscription",
+  "subscriptionFromEnv",
   "msgBacklogThreshold",
   "activationMsgBacklogThreshold",
   "isPartitionedTopic",
   "metric",
 ] as const;
 
-/** Canonical string of the keys that matter, in a fixed order: the parse cache key. */
+/**
+ * Canonical string of the keys that matter (the FromEnv ones included), in a fixed order: the parse
+ * cache key. Values as sent, untrimmed: padded variants are separate entries that parse alike.
+ */
 export function canonicalMetadata(meta: Meta): string {
   return JSON.stringify(METADATA_KEYS.map((k) => (Object.hasOwn(meta, k) ? meta[k] : null)));
 }

@@ -27,6 +27,13 @@ const CASES: ReadonlyArray<Record<string, string>> = [
     activationMsgBacklogThreshold: "40",
     msgBacklogThreshold: "0.4",
   },
+  // As KEDA forwards metadata: values untrimmed, <key>FromEnv resolved under its own key.
+  {
+    adminURLFromEnv: " http://pulsar:8080 ",
+    topicFromEnv: "persistent://public/default/orders\t",
+    subscription: " workers ",
+    msgBacklogThreshold: " 3 ",
+  },
 ];
 
 /** Stats reads answering a backlog of 17.5 (12 not delayed) for any topic. */

@@ -43,6 +43,11 @@ void test("hintFor: one title, hint and gRPC code per error class", () => {
       /configured: prod=http:\/\/pulsar:8080/,
     ],
     [
+      new MetadataError("adminURLFromEnv", "http://x", "x"),
+      /bad trigger metadata adminURLFromEnv/,
+      /configured: prod=http:\/\/pulsar:8080/,
+    ],
+    [
       new MetadataError("metric", "lag", "one of msgBacklog"),
       /metadata metric/,
       /expected one of msgBacklog/,

@@ -161,3 +161,30 @@ void test("triggerFromScaledObject: notes for unquoted values, FromEnv keys and 
     /2 ScaledObjects \(orders-consumer, b\)/,
   );
 });
+
+void test("--scaled-object: a FromEnv key holds an env variable's name, not its value; --metadata gives the value", async () => {
+  const trigger = pushTrigger(sim.adminUrl).replace(
+    "subscription: workers",
+    "subscriptionFromEnv: CONSUMER_SUB",
+  );
+  const path = file("from-env.yaml", scaledObject(trigger));
+  assert.equal(
+    triggerFromScaledObject(scaledObject(trigger), "x.yaml").metadata["subscriptionFromEnv"],
+    undefined,
+  );
+  const unresolved = await checkJson(["--pulsar-admin-url", sim.adminUrl, "--scaled-object", path]);
+  assert.equal(unresolved.report.error?.class, "MetadataError");
+  assert.match(unresolved.report.error?.message ?? "", /subscription or subscriptionFromEnv/);
+  assert.match(unresolved.report.notes.join("\n"), /subscriptionFromEnv is resolved by KEDA/);
+  // As KEDA forwards it: the resolved value under the FromEnv key, untrimmed.
+  const resolved = await checkJson([
+    "--pulsar-admin-url",
+    sim.adminUrl,
+    "--scaled-object",
+    path,
+    "--metadata",
+    "subscriptionFromEnv= workers ",
+  ]);
+  assert.equal(resolved.code, 0, JSON.stringify(resolved.report));
+  assert.equal(resolved.report.subscription?.msgBacklog, 7);
+});

@@ -35,6 +35,27 @@ void test("GetMetricSpec answers from metadata alone, both target fields", async
   assert.equal(h.state.calls.length, 0, "GetMetricSpec reads no state");
 });
 
+void test("GetMetricSpec: a threshold under 0.5 still has targetSize 1 (KEDA before 2.17 reads only it)", async () => {
+  const res = await keda.getMetricSpec(ref({ ...META, msgBacklogThreshold: "0.4" }));
+  assert.equal(res.metricSpecs[0]?.targetSizeFloat, 0.4);
+  assert.equal(res.metricSpecs[0]?.targetSize, 1);
+});
+
+void test("metadata as KEDA forwards it (padded values, FromEnv keys) serves the same trigger", async () => {
+  h.state.setValue(KEY, 9);
+  const plain = await keda.getMetricSpec(ref());
+  const name = plain.metricSpecs[0]?.metricName ?? "";
+  const forwarded = {
+    adminURLFromEnv: " http://pulsar:8080 ",
+    topicFromEnv: "persistent://public/default/orders\n",
+    subscription: " workers ",
+    msgBacklogThreshold: " 5 ",
+  };
+  assert.deepEqual((await keda.getMetricSpec(ref(forwarded))).metricSpecs, plain.metricSpecs);
+  const res = await keda.getMetrics(ref(forwarded), name);
+  assert.deepEqual(res.metricValues, [{ metricName: name, metricValue: 9, metricValueFloat: 9 }]);
+});
+
 void test("GetMetrics serves the value as int and float, with or without the s<i>- prefix", async () => {
   h.state.setValue(KEY, 41.6);
   const spec = await keda.getMetricSpec(ref());

@@ -39,3 +39,18 @@ void test("trigger cache: bounded", () => {
   for (let i = 0; i < 10; i++) cache.get({ ...META, subscription: `s${i}` });
   assert.equal(cache.size, 3);
 });
+
+void test("trigger cache: the FromEnv keys are part of the identity", () => {
+  const cache = new TriggerCache(CLUSTERS);
+  const { topic: _t, subscription: _s, adminURL: _a, ...rest } = META;
+  const base = { ...rest, topicFromEnv: "persistent://public/default/orders", subscriptionFromEnv: "a" };
+  const a = cache.get(base);
+  const b = cache.get({ ...base, subscriptionFromEnv: "b" });
+  const c = cache.get({ ...base, topicFromEnv: "persistent://public/default/other" });
+  assert.equal(a.subscription, "a");
+  assert.equal(b.subscription, "b");
+  assert.equal(c.topic.local, "other");
+  assert.throws(() => cache.get({ ...base, adminURLFromEnv: "http://elsewhere:8080" }), MetadataError);
+  assert.equal(cache.get({ ...base, adminURLFromEnv: "http://pulsar:8080" }).cluster, "default");
+  assert.equal(cache.size, 5);
+});
