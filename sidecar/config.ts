@@ -5,6 +5,7 @@ import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
 import { LIMITS } from "../src/contract/limits.js";
+import { maxStreamsField } from "../src/keda/stream-limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
 import type { WatchKey } from "../src/state/key.js";
@@ -122,6 +123,7 @@ export const sidecarSchema = {
     parser: int(0, 600_000),
     default: 10_000,
   }),
+  maxStreams: maxStreamsField,
   logLevel: logLevelField("PPS_LOG_LEVEL"),
   ...clusterSchema,
   ...watchTimingsSchema,
@@ -154,6 +156,7 @@ export interface StandaloneSettings extends Common {
   readonly grpcPort: number;
   readonly namespaces: readonly string[] | "all";
   readonly shutdownTimeoutMs: number;
+  readonly maxStreams: number;
   /** --watch keys, accepted but not needed: KEDA's trigger metadata names the keys. */
   readonly keys: readonly WatchKey[];
 }
@@ -210,6 +213,7 @@ export function sidecarSettings(
     grpcPort: cfg.grpcPort,
     namespaces: cfg.podNamespace !== undefined ? [cfg.podNamespace] : "all",
     shutdownTimeoutMs: cfg.shutdownTimeoutMs,
+    maxStreams: cfg.maxStreams,
     keys,
   });
 }

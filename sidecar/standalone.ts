@@ -67,6 +67,7 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
     servedNamespaces: s.namespaces,
     logger: logger.child({ component: "keda" }),
     metrics: createKedaMetrics(deps.registry),
+    maxStreams: s.maxStreams,
   });
   let server;
   try {
@@ -76,6 +77,7 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
       service,
       health,
       logger: logger.child({ component: "grpc" }),
+      maxStreams: s.maxStreams,
     });
   } catch (err) {
     health.shutdown();

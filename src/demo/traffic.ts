@@ -1,5 +1,6 @@
 import WebSocket from "ws";
 import { ScalerError, errorText } from "../lib/errors.js";
+import { parseTopicName, topicPath } from "../pulsar/topic-name.js";
 
 /** The demo's topic over the Pulsar WebSocket API v2 (docs/simulator.md). */
 export interface TrafficTarget {
@@ -20,12 +21,13 @@ export function frameText(data: WebSocket.RawData): string {
   return Buffer.from(data).toString("utf8");
 }
 
-function topicPath(topic: string): string {
-  return topic.replace(/^persistent:\/\//, "persistent/");
+/** The topic's broker path, each part URL-encoded (the hub's own topicPath). */
+function topicPathOf(topic: string): string {
+  return topicPath(parseTopicName(topic));
 }
 
 export function producerUrl(t: TrafficTarget): string {
-  return `${t.wsUrl}/ws/v2/producer/${topicPath(t.topic)}`;
+  return `${t.wsUrl}/ws/v2/producer/${topicPathOf(t.topic)}`;
 }
 
 export function consumerUrl(t: TrafficTarget, name: string, receiverQueueSize: number): string {
@@ -34,7 +36,7 @@ export function consumerUrl(t: TrafficTarget, name: string, receiverQueueSize: n
     receiverQueueSize: String(receiverQueueSize),
     consumerName: name,
   });
-  return `${t.wsUrl}/ws/v2/consumer/${topicPath(t.topic)}/${encodeURIComponent(t.subscription)}?${q.toString()}`;
+  return `${t.wsUrl}/ws/v2/consumer/${topicPathOf(t.topic)}/${encodeURIComponent(t.subscription)}?${q.toString()}`;
 }
 
 /**

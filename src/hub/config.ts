@@ -3,6 +3,7 @@ import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "
 import { logLevelField } from "../lib/logger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../pulsar/cluster-schema.js";
+import { maxStreamsField } from "../keda/stream-limits.js";
 import { timingsFromConfig } from "../watch/timings-schema.js";
 import type { WatchTimings } from "../watch/timings.js";
 import { hubEngineRules, hubEngineSchema } from "./engine-flags.js";
@@ -69,6 +70,7 @@ export const hubSchema = {
     parser: int(0, 600_000),
     default: 10_000,
   }),
+  maxStreams: maxStreamsField,
   ...hubEngineSchema,
   ...clusterSchema,
 };

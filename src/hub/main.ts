@@ -44,6 +44,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     servedNamespaces: served.namespaces,
     logger: logger.child({ component: "keda" }),
     metrics: createKedaMetrics(registry),
+    maxStreams: cfg.maxStreams,
   });
   const tls = grpcTls(cfg);
   const grpcServer = await startKedaServer({
@@ -53,6 +54,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     service,
     health,
     logger: logger.child({ component: "grpc" }),
+    maxStreams: cfg.maxStreams,
   });
   let http: Awaited<ReturnType<typeof startHubHttp>>;
   try {

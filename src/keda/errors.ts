@@ -46,3 +46,15 @@ export class UnknownMetricError extends ScalerError {
     super(`unknown metric ${JSON.stringify(metricName)}: this trigger serves ${JSON.stringify(expected)}`);
   }
 }
+
+/** A new stream past the bound on open streams (`--max-streams`): RESOURCE_EXHAUSTED. */
+export class TooManyStreamsError extends ScalerError {
+  constructor(
+    readonly open: number,
+    readonly max: number,
+  ) {
+    super(
+      `cannot open another stream: ${open} KEDA streams are open, the maximum is ${max} (--max-streams, env PPS_MAX_STREAMS)`,
+    );
+  }
+}

@@ -1,5 +1,7 @@
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import {
+  isPathStep,
+  NAME_EXPECTED,
   parseTopicName,
   topicToString,
   InvalidTopicNameError,
@@ -165,6 +167,7 @@ export function parseTriggerMetadata(meta: Meta, clusters: readonly ClusterConfi
       "subscription or subscriptionFromEnv set to the name of the subscription to scale on",
     );
   }
+  if (isPathStep(subscription)) throw new MetadataError("subscription", subscription, NAME_EXPECTED);
   const msgBacklogThreshold = number(meta, "msgBacklogThreshold", 10, "positive");
   const activationMsgBacklogThreshold = number(meta, "activationMsgBacklogThreshold", 0, "non-negative");
   const isPartitionedTopic = partitioned(meta);

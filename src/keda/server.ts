@@ -4,6 +4,7 @@ import type { Logger } from "../lib/logger.js";
 import type { Health } from "./health.js";
 import { loadExternalScalerProto } from "./proto.js";
 import type { KedaService } from "./service.js";
+import { DEFAULT_MAX_STREAMS, perConnectionStreams } from "./stream-limits.js";
 
 export interface GrpcTlsFiles {
   readonly certFile: string;
@@ -20,6 +21,8 @@ export interface KedaServerOptions {
   readonly service: KedaService;
   readonly health: Health;
   readonly logger: Logger;
+  /** The service's --max-streams: sizes HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
+  readonly maxStreams?: number;
 }
 
 export interface KedaServer {
@@ -61,7 +64,11 @@ function hostPort(host: string, port: number): string {
 /** Builds, binds and starts the KEDA gRPC server (ExternalScaler + grpc.health.v1). */
 export async function startKedaServer(opts: KedaServerOptions): Promise<KedaServer> {
   const log = opts.logger;
-  const server = new grpc.Server(KEEPALIVE_OPTIONS);
+  // grpc-js advertises 2^32-1 concurrent streams per connection unless told otherwise.
+  const server = new grpc.Server({
+    ...KEEPALIVE_OPTIONS,
+    "grpc.max_concurrent_streams": perConnectionStreams(opts.maxStreams ?? DEFAULT_MAX_STREAMS),
+  });
   server.addService(loadExternalScalerProto().service, opts.service.implementation);
   opts.health.implementation.addToServer(server);
   const port = await bind(server, hostPort(opts.host, opts.port), serverCredentials(opts.tls));

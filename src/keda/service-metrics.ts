@@ -6,6 +6,7 @@ export interface KedaMetrics {
   readonly duration: Histogram<"method" | "code">;
   readonly openStreams: Gauge<"method">;
   readonly pushes: Counter<"method">;
+  readonly streamsRefused: Counter<"method">;
 }
 
 /** Seconds; suits in-memory RPC handlers (sub-millisecond) up to KEDA's 3 s budget. */
@@ -36,6 +37,12 @@ export function createKedaMetrics(register: Registry): KedaMetrics {
     pushes: new Counter({
       name: "pps_grpc_stream_messages_total",
       help: "Messages written on KEDA gRPC streams (StreamIsActive: pushed activations)",
+      labelNames: ["method"],
+      registers,
+    }),
+    streamsRefused: new Counter({
+      name: "pps_grpc_streams_refused_total",
+      help: "KEDA streams refused with RESOURCE_EXHAUSTED because --max-streams streams were open",
       labelNames: ["method"],
       registers,
     }),

@@ -2,7 +2,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../lib/logger.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { metricSpecOf, metricValueOf } from "./answers.js";
-import { NamespaceNotServedError, UnknownMetricError } from "./errors.js";
+import { NamespaceNotServedError, TooManyStreamsError, UnknownMetricError } from "./errors.js";
 import type {
   ExternalScalerHandlers,
   GetMetricSpecResponse,
@@ -16,6 +16,7 @@ import { PushQueue } from "./push-queue.js";
 import type { KedaMetrics } from "./service-metrics.js";
 import type { StateReader } from "./state-reader.js";
 import { codeName, toGrpcFailure } from "./status.js";
+import { DEFAULT_MAX_STREAMS } from "./stream-limits.js";
 import { StreamSet } from "./stream-set.js";
 import { TriggerCache } from "./trigger-cache.js";
 import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
@@ -31,6 +32,8 @@ export interface KedaServiceOptions {
   readonly cacheSize?: number;
   /** Stream pushes written per event-loop turn during a fan-out (default 64, push-queue.ts). */
   readonly pushChunk?: number;
+  /** Open streams over all connections; a new one beyond is RESOURCE_EXHAUSTED (stream-limits.ts). */
+  readonly maxStreams?: number;
 }
 
 export interface KedaService {
@@ -61,6 +64,7 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
   const streams = new StreamSet();
   const pushes = new PushQueue((err) => log.warn({ err }, "a stream push failed"), opts.pushChunk);
   const served = opts.servedNamespaces === "all" ? "all" : new Set(opts.servedNamespaces);
+  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
 
   function resolve(ref: ScaledObjectRef | null | undefined): Resolved {
     const namespace = ref?.namespace ?? "";
@@ -116,6 +120,12 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
         metrics.requests.inc({ method, code: codeName(f.code) });
         call.emit("error", { code: f.code, details: f.details });
       };
+      // Checked before the metadata is parsed: a refused stream costs no cache entry.
+      if (streams.size >= maxStreams) {
+        metrics.streamsRefused.inc({ method });
+        fail(new TooManyStreamsError(streams.size, maxStreams));
+        return;
+      }
       let r: Resolved;
       try {
         r = resolve(call.request);

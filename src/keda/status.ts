@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { errorText } from "../lib/errors.js";
 import { CapacityError, NoFreshDataError } from "../state/errors.js";
-import { MetadataError, NamespaceNotServedError, UnknownMetricError } from "./errors.js";
+import { MetadataError, NamespaceNotServedError, TooManyStreamsError, UnknownMetricError } from "./errors.js";
 
 /** What a handler answers for a thrown error. `unexpected` errors are logged by the caller. */
 export interface GrpcFailure {
@@ -16,6 +16,7 @@ export function toGrpcFailure(err: unknown): GrpcFailure {
   if (err instanceof MetadataError) return known(status.INVALID_ARGUMENT);
   if (err instanceof NoFreshDataError) return known(status.UNAVAILABLE);
   if (err instanceof CapacityError) return known(status.RESOURCE_EXHAUSTED);
+  if (err instanceof TooManyStreamsError) return known(status.RESOURCE_EXHAUSTED);
   if (err instanceof NamespaceNotServedError) return known(status.PERMISSION_DENIED);
   if (err instanceof UnknownMetricError) return known(status.NOT_FOUND);
   return { code: status.INTERNAL, details: `internal error: ${errorText(err)}`, unexpected: true };

@@ -16,6 +16,18 @@ export class InvalidTopicNameError extends ScalerError {}
 const PART = /^[A-Za-z0-9_.=:%-]+$/;
 
 /**
+ * True for what cannot be a tenant, namespace, topic or subscription name: empty, `.` or `..`. Each
+ * name is one segment of a broker URL path, and `.` and `..` would be resolved as path steps (by URL
+ * parsing, here or in a proxy), taking the hub's credentials to a broker path outside the topic.
+ */
+export function isPathStep(name: string): boolean {
+  return name === "" || name === "." || name === "..";
+}
+
+/** What the error of a name that isPathStep says is expected. */
+export const NAME_EXPECTED = 'a name: not empty, "." or ".." (URL path steps)';
+
+/**
  * Parses `persistent://t/ns/x`, `non-persistent://t/ns/x` or the short `t/ns/x` (persistent, as in
  * KEDA's pulsar scaler). Throws InvalidTopicNameError saying what is expected.
  */
@@ -32,9 +44,12 @@ export function parseTopicName(raw: string): TopicName {
     ["namespace", namespace],
     ["topic", local],
   ] as const) {
+    if (isPathStep(v)) {
+      throw new InvalidTopicNameError(`${what} part ${JSON.stringify(v)} must be ${NAME_EXPECTED}`);
+    }
     if (!PART.test(v)) {
       throw new InvalidTopicNameError(
-        `${what} part ${JSON.stringify(v)} must be non-empty and use only letters, digits and _ . = : % -`,
+        `${what} part ${JSON.stringify(v)} must use only letters, digits and _ . = : % -`,
       );
     }
   }
@@ -45,7 +60,10 @@ export function topicToString(t: TopicName): string {
   return `${t.domain}://${t.tenant}/${t.namespace}/${t.local}`;
 }
 
-/** Path below `/admin/v2/` and `/ws/v2/{producer|consumer|reader}/`: `persistent/t/ns/x` (URL-encoded local name). */
+/**
+ * Path below `/admin/v2/` and `/ws/v2/{producer|consumer|reader}/`: `persistent/t/ns/x`, each part
+ * URL-encoded (a subscription appended after it must be encoded the same way).
+ */
 export function topicPath(t: TopicName): string {
   return `${t.domain}/${encodeURIComponent(t.tenant)}/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.local)}`;
 }

@@ -56,6 +56,15 @@ void test("hub config: served namespaces from the flag, POD_NAMESPACE, or all wi
   assert.match(all.warning ?? "", /POD_NAMESPACE/);
 });
 
+void test("hub config: --max-streams (PPS_MAX_STREAMS) bounds open KEDA streams, default 8000", () => {
+  assert.equal(config([]).maxStreams, 8000);
+  assert.equal(config(["--max-streams", "3"]).maxStreams, 3);
+  assert.equal(config([], { PPS_MAX_STREAMS: "12000" }).maxStreams, 12000);
+  const bad = problems(() => loadHubConfig([...ADMIN, "--max-streams", "0"], {}));
+  assert.equal(bad.length, 1);
+  assert.match(bad[0] ?? "", /--max-streams = "0"/);
+});
+
 void test("hub config: gRPC TLS flags must come together", () => {
   assert.doesNotThrow(() => loadHubConfig(ADMIN, {}));
   assert.equal(problems(() => loadHubConfig([...ADMIN, "--grpc-tls-cert-file", "c"], {})).length, 1);

@@ -51,7 +51,11 @@ export interface Harness {
 
 /** A real gRPC server on 127.0.0.1:0 over a FakeStateReader, and KEDA emulators to call it. */
 export async function startHarness(
-  opts: { servedNamespaces?: readonly string[] | "all"; clusters?: readonly ClusterConfig[] } = {},
+  opts: {
+    servedNamespaces?: readonly string[] | "all";
+    clusters?: readonly ClusterConfig[];
+    maxStreams?: number;
+  } = {},
 ): Promise<Harness> {
   const state = new FakeStateReader();
   const clock = new FakeClock();
@@ -64,8 +68,16 @@ export async function startHarness(
     servedNamespaces: opts.servedNamespaces ?? ["apps"],
     logger,
     metrics: createKedaMetrics(registry),
+    ...(opts.maxStreams !== undefined && { maxStreams: opts.maxStreams }),
   });
-  const server = await startKedaServer({ host: "127.0.0.1", port: 0, service, health, logger });
+  const server = await startKedaServer({
+    host: "127.0.0.1",
+    port: 0,
+    service,
+    health,
+    logger,
+    ...(opts.maxStreams !== undefined && { maxStreams: opts.maxStreams }),
+  });
   const address = `127.0.0.1:${server.port}`;
   const emulators: KedaEmulator[] = [];
   return {

@@ -168,7 +168,7 @@ void test("metadata: error texts say 'expected' once", () => {
         assert.ok(err instanceof MetadataError);
         assert.doesNotMatch(err.message, /expected.*expected/, err.message);
         assert.doesNotMatch(err.expected, /^expected/, err.expected);
-        assert.match(err.message, /persistent:\/\/tenant\/namespace\/topic|must be non-empty/);
+        assert.match(err.message, /persistent:\/\/tenant\/namespace\/topic|must be a name|must use only/);
         return true;
       },
     );

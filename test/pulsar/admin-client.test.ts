@@ -16,7 +16,9 @@ import {
   TooManyRedirectsError,
   TopicNotFoundError,
 } from "../../src/pulsar/errors.js";
-import { parseTopicName } from "../../src/pulsar/topic-name.js";
+import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
+import { parseTopicName, topicToString } from "../../src/pulsar/topic-name.js";
+import { consumerUrl } from "../../src/demo/traffic.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { cluster, fixture, rejection, sendJson, startHttp } from "./helpers.js";
 
@@ -313,4 +315,39 @@ void test("a 401 invalidates the provider and retries once, then gives up typed"
   assert.ok(err instanceof AuthenticationError);
   assert.equal(auths.length, 5);
   assert.equal(invalidations, 2);
+});
+
+void test("broker paths stay within the topic: parts are encoded, the subscription never enters a path", async (t) => {
+  // A subscription with every character a path could be steered by.
+  const sub = "a/../../b?c=1#d%2e%2e";
+  const stats = JSON.parse(STATS) as { subscriptions: Record<string, unknown> };
+  stats.subscriptions[sub] = stats.subscriptions["workers"];
+  const seen: Array<{ url: string; auth: string | undefined }> = [];
+  const srv = await startHttp((req, res) => {
+    seen.push({ url: req.url ?? "", auth: req.headers.authorization });
+    sendJson(res, 200, stats);
+  });
+  const c = client(cluster(srv.url, { auth: { kind: "token", token: "hub-jwt" } }));
+  t.after(async () => {
+    c.close();
+    await srv.close();
+  });
+  const odd = parseTopicName("persistent://te%2e%2e/ns:1/or=ders%2F..");
+  const snap = await c.topicStats(orders, false);
+  assert.equal(subscriptionOf(snap, sub).msgBacklog, 4533, "found in the topic's own stats");
+  await c.topicStats(odd, false);
+  assert.deepEqual(seen, [
+    { url: "/admin/v2/persistent/public/default/orders/stats", auth: "Bearer hub-jwt" },
+    { url: "/admin/v2/persistent/te%252e%252e/ns%3A1/or%3Dders%252F../stats", auth: "Bearer hub-jwt" },
+  ]);
+  // Where a subscription is part of a broker URL (the demo's consumer), it is one encoded segment.
+  const url = new URL(
+    consumerUrl({ wsUrl: "ws://broker:8080", topic: topicToString(orders), subscription: sub }, "c", 1),
+  );
+  assert.equal(
+    url.pathname,
+    "/ws/v2/consumer/persistent/public/default/orders/a%2F..%2F..%2Fb%3Fc%3D1%23d%252e%252e",
+  );
+  assert.equal(url.hash, "");
+  assert.equal(url.searchParams.get("subscriptionType"), "Shared");
 });
