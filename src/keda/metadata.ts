@@ -179,6 +179,13 @@ export const METADATA_KEYS = [
 export const METADATA_MAX_KEYS = 128;
 /** Most UTF-8 bytes of all keys and values of a metadata map together. */
 export const METADATA_MAX_BYTES = 64 * 1024;
+/**
+ * Most bytes of a KEDA request message (the gRPC server's max_receive_message_length): a map at
+ * METADATA_MAX_BYTES, its framing, the ScaledObject's name and namespace and a metric name fit
+ * with room to spare. A larger message is refused RESOURCE_EXHAUSTED by grpc-js from its length
+ * prefix, before its body is buffered, so a 4 MB value never becomes a 4 MB string in the hub.
+ */
+export const KEDA_REQUEST_MAX_BYTES = 2 * METADATA_MAX_BYTES;
 const SIZE_SHOWN = 121; // MetadataError shows 120 characters and "..." when there are more
 
 /** A flat copy of a value's head: a slice would keep the whole oversized value alive. */

@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../lib/logger.js";
 import type { Health } from "./health.js";
 import { loadExternalScalerProto } from "./proto.js";
+import { KEDA_REQUEST_MAX_BYTES } from "./metadata.js";
 import type { KedaService } from "./service.js";
 
 export interface GrpcTlsFiles {
@@ -61,7 +62,11 @@ function hostPort(host: string, port: number): string {
 /** Builds, binds and starts the KEDA gRPC server (ExternalScaler + grpc.health.v1). */
 export async function startKedaServer(opts: KedaServerOptions): Promise<KedaServer> {
   const log = opts.logger;
-  const server = new grpc.Server(KEEPALIVE_OPTIONS);
+  const server = new grpc.Server({
+    ...KEEPALIVE_OPTIONS,
+    // A request larger than any valid one is refused from its length prefix, before it is buffered.
+    "grpc.max_receive_message_length": KEDA_REQUEST_MAX_BYTES,
+  });
   server.addService(loadExternalScalerProto().service, opts.service.implementation);
   opts.health.implementation.addToServer(server);
   const port = await bind(server, hostPort(opts.host, opts.port), serverCredentials(opts.tls));

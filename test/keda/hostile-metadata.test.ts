@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
+import { KEDA_REQUEST_MAX_BYTES } from "../../src/keda/metadata.js";
 import { KEY, META, ref, startHarness, type Harness } from "./harness.js";
 
 // Many distinct invalid and oversized metadata maps over the real gRPC server: each is answered
@@ -29,15 +30,25 @@ async function failure(p: Promise<unknown>): Promise<{ code: status; details: st
 
 void test("junk metadata over gRPC is refused and not kept; a valid call is answered after it", async () => {
   h.state.setValue(KEY, 7);
+  // Larger than any valid request: refused by grpc-js from the length prefix, never buffered.
   const big = "t".repeat(3_900_000);
   for (let i = 0; i < 12; i++) {
     const r = await failure(keda.getMetricSpec(ref({ ...META, topic: `${i}${big}` }, `big-${i}`)));
+    assert.equal(r.code, status.RESOURCE_EXHAUSTED);
+    assert.match(r.details, new RegExp(`larger than max .*${KEDA_REQUEST_MAX_BYTES}`));
+  }
+  // Under the message bound, over the value bound: INVALID_ARGUMENT naming the key and the bound.
+  const mid = "m".repeat(60_000);
+  for (let i = 0; i < 50; i++) {
+    const r = await failure(keda.getMetricSpec(ref({ ...META, topic: `${i}${mid}` }, `mid-${i}`)));
     assert.equal(r.code, status.INVALID_ARGUMENT);
     assert.match(r.details, /trigger metadata topic = .*expected a value of at most 1024 bytes/);
     assert.ok(r.details.length < 400);
   }
-  const many = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, "v"]));
-  const r = await failure(keda.getMetricSpec(ref({ ...META, ...many })));
+  const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+  const huge = await failure(keda.getMetricSpec(ref({ ...META, ...keys(50_000) })));
+  assert.equal(huge.code, status.RESOURCE_EXHAUSTED, "50,000 keys are over the message bound");
+  const r = await failure(keda.getMetricSpec(ref({ ...META, ...keys(1000) })));
   assert.equal(r.code, status.INVALID_ARGUMENT);
   assert.match(r.details, /scalerMetadata = .*at most 128 keys/);
   // Distinct 1 KiB invalid values, in batches so that the calls overlap as a flood would.
