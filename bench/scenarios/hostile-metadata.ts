@@ -1,0 +1,217 @@
+import type { ScaledObjectRef } from "../../src/keda/messages.js";
+import { KedaEmulator } from "../../src/keda/keda-emulator.js";
+import { rssBytes } from "../../test/support/proc-status.js";
+import { killAll, startHub, startSim, type HubProc, type Proc } from "../../test/support/programs.js";
+import { ensureSubscription, refFor } from "../../test/support/pulsar.js";
+import { chartNodeOptions } from "../lib/chart-node-options.js";
+import { delay } from "../lib/load.js";
+import { mb } from "../lib/proc-sample.js";
+import { info, judged, type Figure } from "../lib/report.js";
+import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
+import { ms, nowMs, summarize } from "../lib/stats.js";
+
+// A caller with no credentials sends trigger metadata meant to make the hub keep it (issue: 17
+// calls with 3.9 MB topics, or 5,150 with 1,025-byte values, OOMed a chart-capped hub): 4 MB
+// values, then distinct 1 KiB invalid values. Meanwhile a second connection, as KEDA, calls
+// GetMetrics with valid metadata; its latency, the hub's RSS and the hub staying up are judged.
+
+const NAME = "hostile-metadata";
+const MB = 1024 * 1024;
+const BIG = 4_000_000; // under gRPC's 4 MiB default message limit, so the hub has to read it
+
+/** Runs `count` calls of `op`, at most `concurrency` at a time; returns how many were rejected. */
+async function flood(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let next = 0;
+  let rejected = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      await op(i).then(
+        () => undefined,
+        () => rejected++,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return rejected;
+}
+
+/** Calls GetMetrics for `ref` back to back (20 ms apart) until `stop`; latencies and failures. */
+function probe(keda: KedaEmulator, ref: ScaledObjectRef, metricName: string) {
+  const latencies: number[] = [];
+  let failures = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const t0 = nowMs();
+      try {
+        await keda.getMetrics(ref, metricName);
+        latencies.push(nowMs() - t0);
+      } catch {
+        failures++;
+      }
+      await delay(20);
+    }
+  })();
+  return {
+    latencies,
+    failures: () => failures,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+/** The hub's RSS, sampled every 200 ms while `work` runs: the peak. */
+async function peakRss(hub: HubProc, work: Promise<unknown>): Promise<number> {
+  let peak = rssBytes(hub.pid);
+  let running = true;
+  void work.finally(() => (running = false));
+  while (running && hub.isRunning()) {
+    peak = Math.max(peak, rssBytes(hub.pid));
+    await delay(200);
+  }
+  return peak;
+}
+
+/**
+ * The hub's RSS once it stops falling (sampled each second, at most 15 s): V8 gives heap pages
+ * back a few seconds after a burst of garbage, so an RSS read at once counts garbage as growth.
+ */
+async function settledRss(hub: HubProc): Promise<number> {
+  let last = rssBytes(hub.pid);
+  for (let i = 0; i < 15 && hub.isRunning(); i++) {
+    await delay(1000);
+    const now = rssBytes(hub.pid);
+    if (now >= last - MB / 2) return Math.min(now, last);
+    last = now;
+  }
+  return last;
+}
+
+async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const bigCalls = ctx.quick ? 100 : 1000;
+  const smallCalls = ctx.quick ? 10_000 : 100_000;
+  const nodeOptions = chartNodeOptions();
+  const procs: Proc[] = [];
+  let keda: KedaEmulator | undefined;
+  let attacker: KedaEmulator | undefined;
+  try {
+    const sim = await startSim(ctx.runner);
+    procs.push(sim);
+    await ensureSubscription(sim.adminUrl, "hm-orders", "workers");
+    const hub = await startHub(ctx.runner, {
+      adminUrl: sim.adminUrl,
+      wsUrl: sim.wsUrl,
+      env: { NODE_OPTIONS: nodeOptions },
+    });
+    procs.push(hub);
+    keda = new KedaEmulator({ address: hub.grpcAddress });
+    attacker = new KedaEmulator({ address: hub.grpcAddress });
+    const ref = refFor({
+      name: "hm-valid",
+      adminUrl: sim.adminUrl,
+      topic: "hm-orders",
+      subscription: "workers",
+    });
+    const metricName = (await keda.getMetricSpec(ref)).metricSpecs[0]?.metricName ?? "";
+    await keda.getMetrics(ref, metricName); // the key is watched and observed before the attack
+    await delay(1000);
+    const rssStart = rssBytes(hub.pid);
+    const p = probe(keda, ref, metricName);
+    const a = attacker;
+    ctx.log(`${NAME}: ${bigCalls} calls with ${BIG / 1e6} MB topics, NODE_OPTIONS=${nodeOptions}`);
+    const big = "t".repeat(BIG);
+    const bigWork = flood(bigCalls, 4, (i) =>
+      a.getMetricSpec(
+        refFor({ name: `big-${i}`, adminUrl: sim.adminUrl, topic: `${i}${big}`, subscription: "s" }),
+      ),
+    );
+    const bigPeak = await peakRss(hub, bigWork);
+    const bigRefused = await bigWork;
+    const rssAfterBig = await settledRss(hub);
+    ctx.log(`${NAME}: ${smallCalls} calls with distinct 1 KiB invalid values`);
+    const pad = "z".repeat(1100);
+    const smallWork = flood(smallCalls, 16, (i) => {
+      // Alternately a 1,025-byte topic (over the bound) and a 1 KiB value that does not parse.
+      const extra: Record<string, string> =
+        i % 2 === 0
+          ? { topic: `persistent://public/default/${i}-${pad}`.slice(0, 1025) }
+          : { isPartitionedTopic: `maybe-${i}-${pad}`.slice(0, 1024) };
+      return a.getMetricSpec(
+        refFor({ name: `junk-${i}`, adminUrl: sim.adminUrl, topic: "hm-orders", subscription: "s", extra }),
+      );
+    });
+    const smallPeak = await peakRss(hub, smallWork);
+    const smallRefused = await smallWork;
+    await p.stop();
+    const alive = hub.isRunning();
+    const rssEnd = alive ? await settledRss(hub) : NaN;
+    const lat = summarize(p.latencies);
+    const growth = rssEnd - rssStart;
+    const figures: Figure[] = [
+      judged(
+        NAME,
+        `hub RSS growth after ${bigCalls.toLocaleString("en")} x 4 MB + ${smallCalls.toLocaleString("en")} x 1 KiB junk calls`,
+        growth,
+        `${growth >= 0 ? "+" : ""}${mb(growth)}`,
+        "<= +20 MB",
+        (v) => v <= 20 * MB,
+        `${mb(rssStart)} -> ${mb(rssEnd)}; NODE_OPTIONS=${nodeOptions}`,
+      ),
+      judged(
+        NAME,
+        "hub alive after the junk calls",
+        alive ? 1 : 0,
+        alive ? "yes" : "no (exited)",
+        "yes",
+        (v) => v === 1,
+      ),
+      judged(
+        NAME,
+        "valid KEDA GetMetrics p99 during the junk calls",
+        lat.p99,
+        ms(lat.p99),
+        "< 50 ms",
+        (v) => v < 50,
+        `${lat.n} calls, ${p.failures()} failed, p50 ${ms(lat.p50)}, max ${ms(lat.max)}`,
+      ),
+      info(
+        NAME,
+        "hub RSS peak: during 4 MB calls / during 1 KiB calls",
+        `${mb(bigPeak)} / ${mb(smallPeak)}`,
+        bigPeak,
+        `settled after the 4 MB calls: ${mb(rssAfterBig)}`,
+      ),
+      info(
+        NAME,
+        "junk calls refused (INVALID_ARGUMENT expected for all)",
+        `${bigRefused} of ${bigCalls} / ${smallRefused} of ${smallCalls}`,
+        bigRefused + smallRefused,
+      ),
+    ];
+    return {
+      figures,
+      notes: [
+        "attacker and valid caller are two gRPC connections of the bench process; latency is measured at the caller",
+      ],
+    };
+  } finally {
+    attacker?.close();
+    keda?.close();
+    await killAll(procs);
+  }
+}
+
+export const hostileMetadata: Scenario = {
+  name: NAME,
+  title: "Hostile metadata: 4 MB and 1 KiB junk values leave the hub's memory flat and KEDA answered",
+  inDefault: false,
+  hostile: true,
+  run,
+};
