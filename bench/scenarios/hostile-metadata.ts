@@ -134,6 +134,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     );
     const bigPeak = await peakRss(hub, bigWork);
     const bigRefused = await bigWork;
+    const bigLat = summarize(p.latencies);
     const rssAfterBig = await settledRss(hub);
     ctx.log(`${NAME}: ${smallCalls} calls with distinct 1 KiB invalid values`);
     const pad = "z".repeat(1100);
@@ -153,6 +154,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     const alive = hub.isRunning();
     const rssEnd = alive ? await settledRss(hub) : NaN;
     const lat = summarize(p.latencies);
+    const smallLat = summarize(p.latencies.slice(bigLat.n));
     const growth = rssEnd - rssStart;
     const figures: Figure[] = [
       judged(
@@ -187,6 +189,13 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
         `${mb(bigPeak)} / ${mb(smallPeak)}`,
         bigPeak,
         `settled after the 4 MB calls: ${mb(rssAfterBig)}`,
+      ),
+      info(
+        NAME,
+        "valid GetMetrics p99: during 4 MB calls / during 1 KiB calls",
+        `${ms(bigLat.p99)} / ${ms(smallLat.p99)}`,
+        bigLat.p99,
+        `${bigLat.n} / ${smallLat.n} calls`,
       ),
       info(
         NAME,
