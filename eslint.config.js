@@ -11,6 +11,7 @@ export default tseslint.config(
       "coverage/**",
       "bench/results.json",
       "bench/results-soak.json",
+      "bench/results-hostile.json",
       // Written by `npm run gen:proto`; checked to be up to date by scripts/proto-types.mjs --check.
       "src/keda/generated/**",
     ],

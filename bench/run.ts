@@ -8,13 +8,15 @@ import type { Scenario, ScenarioContext } from "./lib/scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 
 /**
- * `npm run bench [-- --only NAME[,NAME]] [--quick] [--soak SECONDS] [--tsx]`: runs the scenarios
- * one after the other, prints the table and writes bench/results.json.
+ * `npm run bench [-- --only NAME[,NAME]] [--quick] [--soak SECONDS] [--hostile] [--tsx]`: runs the
+ * scenarios one after the other, prints the table and writes bench/results.json (`--hostile`: the
+ * attack scenarios only, into bench/results-hostile.json).
  */
 interface Args {
   readonly only: readonly string[] | undefined;
   readonly quick: boolean;
   readonly soakSeconds: number | undefined;
+  readonly hostile: boolean;
   readonly tsx: boolean;
 }
 
@@ -23,17 +25,22 @@ function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let soak: number | undefined;
   let tsx = false;
+  let hostile = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--only") only = (argv[++i] ?? "").split(",").filter((s) => s !== "");
     else if (a === "--quick") quick = true;
     else if (a === "--tsx") tsx = true;
+    else if (a === "--hostile") hostile = true;
     else if (a === "--soak") soak = Number(argv[++i] ?? "600");
-    else throw new Error(`unknown argument ${a ?? ""} (use --only NAME, --quick, --soak SECONDS, --tsx)`);
+    else
+      throw new Error(
+        `unknown argument ${a ?? ""} (use --only NAME, --quick, --soak SECONDS, --hostile, --tsx)`,
+      );
   }
   if (soak !== undefined && (!Number.isFinite(soak) || soak <= 0))
     throw new Error("--soak needs seconds > 0");
-  return { only, quick, soakSeconds: soak, tsx };
+  return { only, quick, soakSeconds: soak, hostile, tsx };
 }
 
 function selected(args: Args): Scenario[] {
@@ -46,6 +53,7 @@ function selected(args: Args): Scenario[] {
     }
     return SCENARIOS.filter((s) => args.only?.includes(s.name));
   }
+  if (args.hostile) return SCENARIOS.filter((s) => s.hostile === true);
   if (args.soakSeconds !== undefined) return SCENARIOS.filter((s) => s.name === "soak");
   return SCENARIOS.filter((s) => s.inDefault);
 }
@@ -98,8 +106,10 @@ async function main(): Promise<number> {
   const totalS = (Date.now() - started) / 1000;
   process.stdout.write(renderTable(results));
   process.stdout.write(`\nTotal: ${totalS.toFixed(1)} s on ${JSON.stringify(machine())}\n`);
-  const soakOnly = args.soakSeconds !== undefined && args.only === undefined;
-  const file = join(dirname(fileURLToPath(import.meta.url)), soakOnly ? "results-soak.json" : "results.json");
+  const soakOnly = args.soakSeconds !== undefined && args.only === undefined && !args.hostile;
+  const hostileOnly = args.hostile && args.only === undefined;
+  const name = hostileOnly ? "results-hostile.json" : soakOnly ? "results-soak.json" : "results.json";
+  const file = join(dirname(fileURLToPath(import.meta.url)), name);
   mkdirSync(dirname(file), { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const doc = {

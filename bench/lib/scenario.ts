@@ -22,5 +22,7 @@ export interface Scenario {
   readonly title: string;
   /** Part of the default run (the soak is not). */
   readonly inDefault: boolean;
+  /** An attack on the hub: run by `--hostile` (with the other hostile scenarios). */
+  readonly hostile?: boolean;
   run(ctx: ScenarioContext): Promise<ScenarioOutput>;
 }

@@ -1,10 +1,7 @@
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { connectFakeSidecars, type FakeSidecarFleet } from "../../test/support/fake-sidecars.js";
+import { chartNodeOptions } from "../lib/chart-node-options.js";
 import { startKedaPolling, type KedaPolling } from "../lib/keda-polling.js";
 import { delay, until } from "../lib/load.js";
 import { killAll, type Proc } from "../../test/support/programs.js";
@@ -21,21 +18,11 @@ import { ms } from "../lib/stats.js";
 const NAME = "footprint";
 const TOKEN = "bench-sidecar-token";
 const MB = 1024 * 1024;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-/**
- * The hub's NODE_OPTIONS as the Helm chart deploys it (hub.nodeOptions in values.yaml): the judged run.
- * V8 grows its heap lazily when the machine has memory to spare, so the run with Node's defaults
- * (reported beside it) shows how far RSS drifts without caps.
+/*
+ * The judged run uses the chart's NODE_OPTIONS (chart-node-options.ts). V8 grows its heap lazily
+ * when the machine has memory to spare, so the run with Node's defaults (reported beside it) shows
+ * how far RSS drifts without caps.
  */
-function chartNodeOptions(): string {
-  const values = parse(readFileSync(join(ROOT, "helm", "pulsar-push-scaler", "values.yaml"), "utf8")) as {
-    hub?: { nodeOptions?: unknown };
-  };
-  const v = values.hub?.nodeOptions;
-  if (typeof v !== "string")
-    throw new Error("helm/pulsar-push-scaler/values.yaml: hub.nodeOptions is not a string");
-  return v;
-}
 
 async function idleSidecar(runner: Runner, sim: SimProc, windowMs: number, procs: Proc[]): Promise<Figure[]> {
   const hub = await startHub(runner, { adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, sidecarToken: TOKEN });

@@ -9,6 +9,7 @@ import { PulsarClusters } from "../pulsar/clusters.js";
 import { WatchEngine } from "../watch/engine.js";
 import { LocalWatchDriver } from "../watch/local-driver.js";
 import type { WatchTimings } from "../watch/timings.js";
+import { capacityRefusedCounter } from "./capacity-metrics.js";
 import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
@@ -62,6 +63,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     maxKeys: cfg.maxKeys,
     maxScaledObjects: cfg.maxScaledObjects,
     logger: log,
+    onCapacityRefused: capacityRefusedCounter(deps.registry),
   });
   const coordinator = new LeaseCoordinator({
     clock,

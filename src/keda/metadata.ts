@@ -205,6 +205,66 @@ export const METADATA_KEYS = [
 ] as const;
 
 /**
+ * Bounds checked before anything of a metadata map is stored or parsed (checkMetadataSize), so a
+ * caller cannot make the hub keep what it sent. KEDA's pulsar trigger needs a few short values:
+ * Pulsar names (tenant, namespace, topic, subscription) are short path segments in practice, well
+ * under the 1 KiB a value may have. The map as a whole may carry keys this scaler ignores
+ * (KEDA's external-scaler TLS keys caCert, tlsClientCert, tlsClientKey are PEM texts of a few
+ * KiB), hence a looser bound on the whole map.
+ */
+export const METADATA_MAX_KEYS = 128;
+/** Most UTF-8 bytes of all keys and values of a metadata map together. */
+export const METADATA_MAX_BYTES = 64 * 1024;
+/**
+ * Most bytes of a KEDA request message (the gRPC server's max_receive_message_length): a map at
+ * METADATA_MAX_BYTES, its framing, the ScaledObject's name and namespace and a metric name fit
+ * with room to spare. A larger message is refused RESOURCE_EXHAUSTED by grpc-js from its length
+ * prefix, before its body is buffered, so a 4 MB value never becomes a 4 MB string in the hub.
+ */
+export const KEDA_REQUEST_MAX_BYTES = 2 * METADATA_MAX_BYTES;
+const SIZE_SHOWN = 121; // MetadataError shows 120 characters and "..." when there are more
+
+/** A flat copy of a value's head: a slice would keep the whole oversized value alive. */
+function head(v: string): string {
+  return Buffer.from(v.slice(0, SIZE_SHOWN), "utf8").toString("utf8");
+}
+
+/**
+ * Throws MetadataError naming the key and the bound when a read key's value is over
+ * METADATA_VALUE_MAX_BYTES, or the map has over METADATA_MAX_KEYS keys or METADATA_MAX_BYTES in
+ * all. Its cost is bounded whatever the input: a string of more UTF-16 units than the bound is
+ * over it in UTF-8 too, so it is refused without being scanned. The error keeps only a value's head.
+ */
+export function checkMetadataSize(meta: Meta): void {
+  const read: readonly string[] = METADATA_KEYS;
+  let keys = 0;
+  let bytes = 0;
+  for (const k in meta) {
+    if (!Object.hasOwn(meta, k)) continue;
+    if (++keys > METADATA_MAX_KEYS) {
+      throw new MetadataError(
+        "scalerMetadata",
+        `over ${METADATA_MAX_KEYS} keys`,
+        `at most ${METADATA_MAX_KEYS} keys`,
+      );
+    }
+    const v = meta[k];
+    if (typeof v !== "string") continue; // parseTriggerMetadata says what is wrong with it
+    const max = read.includes(k) ? METADATA_VALUE_MAX_BYTES : METADATA_MAX_BYTES;
+    const size = v.length > max ? max + 1 : Buffer.byteLength(v, "utf8");
+    if (size > max) throw new MetadataError(k, head(v), `a value of at most ${max} bytes`);
+    bytes += size + (k.length > METADATA_MAX_BYTES ? METADATA_MAX_BYTES : Buffer.byteLength(k, "utf8"));
+    if (bytes > METADATA_MAX_BYTES) {
+      throw new MetadataError(
+        "scalerMetadata",
+        `over ${METADATA_MAX_BYTES} bytes`,
+        `at most ${METADATA_MAX_BYTES} bytes of keys and values in all`,
+      );
+    }
+  }
+}
+
+/**
  * Canonical string of the keys that matter (the FromEnv ones included), in a fixed order: the parse
  * cache key. Values as sent, untrimmed: padded variants are separate entries that parse alike.
  */

@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../lib/logger.js";
 import type { Health } from "./health.js";
 import { loadExternalScalerProto } from "./proto.js";
+import { KEDA_REQUEST_MAX_BYTES } from "./metadata.js";
 import type { KedaService } from "./service.js";
 import { DEFAULT_MAX_STREAMS, perConnectionStreams } from "./stream-limits.js";
 
@@ -68,6 +69,8 @@ export async function startKedaServer(opts: KedaServerOptions): Promise<KedaServ
   const server = new grpc.Server({
     ...KEEPALIVE_OPTIONS,
     "grpc.max_concurrent_streams": perConnectionStreams(opts.maxStreams ?? DEFAULT_MAX_STREAMS),
+    // A request larger than any valid one is refused from its length prefix, before it is buffered.
+    "grpc.max_receive_message_length": KEDA_REQUEST_MAX_BYTES,
   });
   server.addService(loadExternalScalerProto().service, opts.service.implementation);
   opts.health.implementation.addToServer(server);

@@ -18,7 +18,7 @@ import type { StateReader } from "./state-reader.js";
 import { codeName, toGrpcFailure } from "./status.js";
 import { DEFAULT_MAX_STREAMS } from "./stream-limits.js";
 import { StreamSet } from "./stream-set.js";
-import { TriggerCache } from "./trigger-cache.js";
+import { TriggerCache, type TriggerCacheLimits } from "./trigger-cache.js";
 import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
 
 export interface KedaServiceOptions {
@@ -28,8 +28,8 @@ export interface KedaServiceOptions {
   readonly servedNamespaces: readonly string[] | "all";
   readonly logger: Logger;
   readonly metrics: KedaMetrics;
-  /** Parsed-metadata cache entries (default 10000). */
-  readonly cacheSize?: number;
+  /** Bounds of the parsed-metadata cache (trigger-cache.ts: 10,000 entries, 8 MiB). */
+  readonly cache?: TriggerCacheLimits;
   /** Stream pushes written per event-loop turn during a fan-out (default 64, push-queue.ts). */
   readonly pushChunk?: number;
   /** Open streams over all connections; a new one beyond is RESOURCE_EXHAUSTED (stream-limits.ts). */
@@ -42,6 +42,8 @@ export interface KedaService {
   /** Ends every open stream with status OK (shutdown); returns how many. */
   endStreams(): number;
   readonly openStreams: number;
+  /** The parsed-metadata cache's entries and estimated bytes, with its bound (introspection, tests). */
+  readonly triggerCache: { readonly size: number; readonly bytes: number; readonly maxBytes: number };
 }
 
 interface Resolved {
@@ -60,7 +62,7 @@ function specResponse(spec: TriggerSpec): GetMetricSpecResponse {
 export function createKedaService(opts: KedaServiceOptions): KedaService {
   const { state, metrics } = opts;
   const log = opts.logger;
-  const cache = new TriggerCache(opts.clusters, opts.cacheSize);
+  const cache = new TriggerCache(opts.clusters, opts.cache);
   const streams = new StreamSet();
   const pushes = new PushQueue((err) => log.warn({ err }, "a stream push failed"), opts.pushChunk);
   const served = opts.servedNamespaces === "all" ? "all" : new Set(opts.servedNamespaces);
@@ -191,5 +193,6 @@ export function createKedaService(opts: KedaServiceOptions): KedaService {
     get openStreams() {
       return streams.size;
     },
+    triggerCache: cache,
   };
 }

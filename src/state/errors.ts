@@ -5,8 +5,18 @@ import type { KeyState } from "./key-state.js";
 /** No observation within the staleness bound (or none yet): KEDA gets UNAVAILABLE, never a 0. */
 export class NoFreshDataError extends ScalerError {}
 
+/** Which bound of the key table refused: `maxKeys` or `maxScaledObjects`. */
+export type CapacityKind = "keys" | "scaled_objects";
+
 /** The key table is full (keys or ScaledObjects): KEDA gets RESOURCE_EXHAUSTED. */
-export class CapacityError extends ScalerError {}
+export class CapacityError extends ScalerError {
+  constructor(
+    message: string,
+    readonly what: CapacityKind,
+  ) {
+    super(message);
+  }
+}
 
 /** The NoFreshDataError for a key: says why (not watched, none yet, or how old) and the last error. */
 export function noFreshData<H, A extends string>(
@@ -31,11 +41,13 @@ export function noFreshData<H, A extends string>(
 export function tooManyKeys(id: string, count: number, maxKeys: number): CapacityError {
   return new CapacityError(
     `cannot watch ${id}: ${count} keys are watched, the maximum is ${maxKeys} (maxKeys)`,
+    "keys",
   );
 }
 
 export function tooManyScaledObjects(id: string, count: number, max: number): CapacityError {
   return new CapacityError(
     `cannot serve ScaledObject ${id}: ${count} ScaledObjects are known, the maximum is ${max} (maxScaledObjects)`,
+    "scaled_objects",
   );
 }

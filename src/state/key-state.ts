@@ -170,6 +170,14 @@ export class KeyState<H = undefined, A extends string = string> {
     return this.observation === undefined ? undefined : now - this.observation.observedAt;
   }
 
+  /**
+   * Healthy: it had an observation (however old now) or a stream keeps it. A key that never was is
+   * the first to give its place when the table is full (key-table.ts, capacity.ts).
+   */
+  get healthy(): boolean {
+    return this.observation !== undefined || this.streams > 0;
+  }
+
   /** True iff there is an observation and its age is at most the staleness bound. */
   hasFreshData(now: number): boolean {
     const age = this.observationAge(now);

@@ -11,6 +11,12 @@ export interface KeyTableOptions {
   readonly stalenessMs?: number;
   /** How long the first read of a new key waits for its first observation (ms). Default 2 s. */
   readonly firstReadWaitMs?: number;
+  /**
+   * When the table is full, a key that never was healthy (no observation, no open stream), or a
+   * ScaledObject all of whose keys never were, not asked about for this long gives its place to a
+   * newcomer (ms). Default 60 s.
+   */
+  readonly neverHealthyTtlMs?: number;
 }
 
 export const KEY_TABLE_DEFAULTS = Object.freeze({
@@ -21,6 +27,12 @@ export const KEY_TABLE_DEFAULTS = Object.freeze({
   stalenessMs: 90_000,
   /** Under KEDA's 3 s budget for a call. */
   firstReadWaitMs: 2_000,
+  /**
+   * 30 first-read waits: a key that has had no observation in this long is not about to get one
+   * (a missing topic or subscription, a name made up by a caller), and a KEDA that still uses it
+   * asks again within its 30 s polling interval, so its slot is only given up when it went quiet.
+   */
+  neverHealthyTtlMs: 60_000,
 });
 
 /** A fresh reading of a key under a rule. */

@@ -1,3 +1,4 @@
+import { quietestNeverHealthyKey, quietestNeverHealthyScaledObject } from "./capacity.js";
 import { noFreshData, tooManyKeys, tooManyScaledObjects, type CapacityError } from "./errors.js";
 import type { KeyEffect } from "./key-effects.js";
 import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "./key.js";
@@ -24,6 +25,10 @@ const soId = (so: ScaledObjectName) => `${so.namespace}/${so.name}`;
  *   (KEDA requests do not say which trigger they are for, so a changed trigger cannot be told from
  *   a second trigger). A key is dropped when no use and no open stream is left; expiry runs in
  *   `sweep(now)`, and before a capacity refusal.
+ * - Capacity (`maxKeys`, `maxScaledObjects`): when full, a key that never was healthy (no
+ *   observation, no open stream) or a ScaledObject that only ever used such keys, quiet for
+ *   `neverHealthyTtlMs`, gives its place to a newcomer; healthy ones are never pushed out, and a
+ *   newcomer is refused when nothing qualifies (`capacityRefused`).
  * - Edges: one per subscribed rule that went from unknown or inactive to active. Going inactive
  *   and going stale are not edges; subscribing is not an edge.
  * - Reports of a key that is not in the table are ignored (a late report for a dropped key).
@@ -237,15 +242,47 @@ export class KeyTable<H = undefined, A extends string = string> {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  /** Sweeps when `kid` or `sid` is new and does not fit; returns the refusal if it still does not. */
+  /**
+   * When `kid` or `sid` is new and does not fit: sweeps, then gives the place of a never-healthy
+   * key or ScaledObject quiet for `neverHealthyTtlMs` (capacity.ts); returns the refusal if it
+   * still does not fit.
+   */
   private makeRoom(kid: string, sid: string, now: number, out: KeyEffect<H>[]): CapacityError | undefined {
-    const { maxKeys, maxScaledObjects } = this.options;
+    const { maxKeys, maxScaledObjects, neverHealthyTtlMs } = this.options;
     const keysFull = () => !this.states.has(kid) && this.states.size >= maxKeys;
     const sosFull = () => !this.sos.has(sid) && this.sos.size >= maxScaledObjects;
     if (keysFull() || sosFull()) out.push(...this.sweep(now));
+    const cutoff = now - neverHealthyTtlMs;
+    if (keysFull()) {
+      const victim = quietestNeverHealthyKey(this.states, cutoff);
+      if (victim !== undefined) this.dropKey(victim, out);
+    }
+    if (sosFull()) {
+      const victim = quietestNeverHealthyScaledObject(this.states, this.sos, cutoff);
+      if (victim !== undefined) this.dropScaledObject(victim, kid, out);
+    }
     if (keysFull()) return tooManyKeys(kid, this.states.size, maxKeys);
     if (sosFull()) return tooManyScaledObjects(sid, this.sos.size, maxScaledObjects);
     return undefined;
+  }
+
+  /** Drops a key with its uses: `stopWatch`, and `wakeReaders` for its waiting readers. */
+  private dropKey(kid: string, out: KeyEffect<H>[]): void {
+    const state = this.states.get(kid);
+    if (!state) return;
+    for (const sid of [...state.uses.keys()]) this.dropUse(state, sid, kid);
+    this.states.delete(kid);
+    out.push({ kind: "stopWatch", key: state.key }, ...this.wake(state));
+  }
+
+  /** Drops a ScaledObject's uses, and each of its never-healthy keys left unused (but `keep`). */
+  private dropScaledObject(sid: string, keep: string, out: KeyEffect<H>[]): void {
+    for (const kid of [...(this.sos.get(sid) ?? [])]) {
+      const state = this.states.get(kid);
+      if (!state) continue;
+      this.dropUse(state, sid, kid);
+      if (kid !== keep && state.uses.size === 0 && !state.healthy) this.dropKey(kid, out);
+    }
   }
 
   private dropUse(state: KeyState<H, A>, sid: string, kid: string): void {

@@ -3,6 +3,7 @@ import type { Logger } from "../lib/logger.js";
 import type { ArrivalStatus } from "../pulsar/ports.js";
 import type { TopicName } from "../pulsar/topic-name.js";
 import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "../state/key.js";
+import type { CapacityKind } from "../state/errors.js";
 import type { KeyEffect } from "../state/key-effects.js";
 import { ruleId, type KeyReport as KeyStateReport } from "../state/key-state.js";
 import { KeyTable } from "../state/key-table.js";
@@ -28,6 +29,8 @@ export interface WatchEngineOptions extends KeyTableOptions {
   readonly sweepIntervalMs?: number;
   /** Reports onActive callbacks that throw. */
   readonly logger?: Logger;
+  /** Told of each refusal for capacity, by bound (the hub counts them: pps_capacity_refused_total). */
+  readonly onCapacityRefused?: (what: CapacityKind) => void;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
@@ -74,6 +77,7 @@ export class WatchEngine {
       maxScaledObjects: opts.maxScaledObjects,
       stalenessMs: opts.stalenessMs ?? 3 * timings.slowPollMs,
       firstReadWaitMs: opts.firstReadWaitMs,
+      neverHealthyTtlMs: opts.neverHealthyTtlMs,
     });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.ingest = {
@@ -221,6 +225,7 @@ export class WatchEngine {
           for (const token of e.readers) this.wake(token);
           break;
         case "capacityRefused": // always the last effect of its list
+          this.opts.onCapacityRefused?.(e.error.what);
           throw e.error;
       }
     }

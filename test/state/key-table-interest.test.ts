@@ -49,13 +49,14 @@ void describe("KeyTable interest", () => {
     );
   });
 
-  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 2 s first read", () => {
+  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 2 s first read, 60 s never-healthy", () => {
     assert.deepEqual(new KeyTable().options, {
       keyIdleTtlMs: TTL,
       maxKeys: 1000,
       maxScaledObjects: 5000,
       stalenessMs: 90_000,
       firstReadWaitMs: 2000,
+      neverHealthyTtlMs: 60_000,
     });
   });
 

@@ -75,7 +75,7 @@ export class FakeStateReader implements StateReader {
   watchActivation(so: ScaledObjectId, trigger: TriggerSpec, onActive: () => void): () => void {
     const id = keyId(trigger.key);
     this.calls.push({ method: "watchActivation", key: id, so });
-    if (this.full) throw new CapacityError(`registry full: cannot watch ${id}`);
+    if (this.full) throw new CapacityError(`registry full: cannot watch ${id}`, "keys");
     let set = this.watchers.get(id);
     if (!set) this.watchers.set(id, (set = new Set()));
     const w = () => onActive();

@@ -130,6 +130,15 @@ void describe("WatchEngine reads", () => {
     await assert.rejects(engine.isActive(SO, trigger(key("b"))), CapacityError);
     assert.throws(() => engine.watchActivation(SO, trigger(key("b")), () => undefined), CapacityError);
   });
+
+  void it("each capacity refusal is reported once, by the bound that was full", async () => {
+    const refused: string[] = [];
+    const { engine } = setup({ maxKeys: 1, maxScaledObjects: 1, onCapacityRefused: (w) => refused.push(w) });
+    void engine.metricValue(SO, trigger()).catch(() => undefined);
+    await assert.rejects(engine.metricValue(SO, trigger(key("b"))), CapacityError);
+    await assert.rejects(engine.isActive(SO2, trigger()), CapacityError);
+    assert.deepEqual(refused, ["keys", "scaled_objects"]);
+  });
 });
 
 void describe("WatchEngine activation streams", () => {
