@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import type { ServiceError, status } from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeStateReader } from "../support/fake-state-reader.js";
@@ -98,4 +100,15 @@ export async function startHarness(
       await server.close(1000);
     },
   };
+}
+
+/** The status code and details a call failed with; fails the test when it succeeded. */
+export async function grpcFailure(p: Promise<unknown>): Promise<{ code: status; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as ServiceError;
+    return { code: e.code, details: e.details };
+  }
+  assert.fail("expected an error status");
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { status, type ServiceError } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { KEDA_REQUEST_MAX_BYTES } from "../../src/keda/metadata.js";
-import { KEY, META, ref, startHarness, type Harness } from "./harness.js";
+import { KEY, META, ref, startHarness, type Harness, grpcFailure } from "./harness.js";
 
 // Many distinct invalid and oversized metadata maps over the real gRPC server: each is answered
 // INVALID_ARGUMENT, none is kept, and a valid call after them is answered from a cache that holds
@@ -18,15 +18,7 @@ before(async () => {
 });
 after(() => h.close());
 
-async function failure(p: Promise<unknown>): Promise<{ code: status; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as ServiceError;
-    return { code: e.code, details: e.details };
-  }
-  assert.fail("expected an error status");
-}
+const failure = grpcFailure;
 
 void test("junk metadata over gRPC is refused and not kept; a valid call is answered after it", async () => {
   h.state.setValue(KEY, 7);

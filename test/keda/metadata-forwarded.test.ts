@@ -2,30 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MetadataError, parseTriggerMetadata } from "../../src/keda/metadata.js";
 import type { ClusterConfig } from "../../src/pulsar/cluster.js";
+import { BASE, ONE, TWO, testRows, type Row } from "./metadata-rows.js";
 
 // Metadata as KEDA forwards it to an external scaler: values untrimmed, and `<key>FromEnv`
 // resolved from the target container's env under its own key. KEDA's pulsar scaler trims every
 // value (whitespace-only = absent) and reads topic, subscription and adminURL from the plain key
 // first, then from `<key>FromEnv`: a migrated trigger must read the same here.
-
-const cluster = (name: string, adminUrl: string): ClusterConfig => ({
-  name,
-  adminUrl,
-  wsUrl: adminUrl.replace(/^http/, "ws"),
-  auth: { kind: "none" },
-  requestTimeoutMs: 5000,
-});
-const ONE = [cluster("default", "http://172.20.0.151:80")];
-const TWO = [cluster("east", "http://pulsar-east:8080"), cluster("west", "https://Pulsar-West:443/")];
-const BASE = { topic: "persistent://public/default/my-topic", subscription: "sub1" };
-
-interface Row {
-  readonly name: string;
-  readonly meta: Record<string, string>;
-  readonly clusters?: readonly ClusterConfig[];
-  /** Expected fields of the spec, or the key the MetadataError must name. */
-  readonly want: Record<string, unknown> | { error: string };
-}
 
 const ROWS: Row[] = [
   {
@@ -126,18 +108,7 @@ const ROWS: Row[] = [
   },
 ];
 
-for (const row of ROWS) {
-  void test(`metadata as forwarded: ${row.name}`, () => {
-    const run = () => parseTriggerMetadata(row.meta, row.clusters ?? ONE);
-    if ("error" in row.want) {
-      const key = String(row.want.error);
-      assert.throws(run, (err: unknown) => err instanceof MetadataError && err.key === key);
-      return;
-    }
-    const spec = run() as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(row.want)) assert.deepEqual(spec[k], v, k);
-  });
-}
+testRows("metadata as forwarded", ROWS);
 
 void test("metadata: a missing topic, subscription or cluster names both spellings, the same with whitespace", () => {
   const message = (meta: Record<string, string>, clusters: readonly ClusterConfig[] = ONE) => {

@@ -2,26 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { MetadataError, normaliseAdminUrl, parseTriggerMetadata } from "../../src/keda/metadata.js";
-import type { ClusterConfig } from "../../src/pulsar/cluster.js";
-
-const cluster = (name: string, adminUrl: string): ClusterConfig => ({
-  name,
-  adminUrl,
-  wsUrl: adminUrl.replace(/^http/, "ws"),
-  auth: { kind: "none" },
-  requestTimeoutMs: 5000,
-});
-const ONE = [cluster("default", "http://172.20.0.151:80")];
-const TWO = [cluster("east", "http://pulsar-east:8080"), cluster("west", "https://Pulsar-West:443/")];
-const BASE = { topic: "persistent://public/default/my-topic", subscription: "sub1" };
-
-interface Row {
-  readonly name: string;
-  readonly meta: Record<string, string>;
-  readonly clusters?: readonly ClusterConfig[];
-  /** Expected fields of the spec, or the key the MetadataError must name. */
-  readonly want: Record<string, unknown> | { error: string };
-}
+import { BASE, ONE, TWO, testRows, type Row } from "./metadata-rows.js";
 
 // Starting point: KEDA's own pulsar scaler cases (pkg/scalers/pulsar_scaler_test.go), then ours.
 const ROWS: Row[] = [
@@ -164,26 +145,7 @@ const ROWS: Row[] = [
   },
 ];
 
-for (const row of ROWS) {
-  void test(`metadata: ${row.name}`, () => {
-    const run = () => parseTriggerMetadata(row.meta, row.clusters ?? ONE);
-    if ("error" in row.want) {
-      const key = String(row.want.error);
-      assert.throws(run, (err: unknown) => {
-        assert.ok(err instanceof MetadataError, `MetadataError, got ${String(err)}`);
-        assert.equal(err.key, key);
-        assert.match(err.message, new RegExp(`\\b${key}\\b`));
-        assert.match(err.message, /expected/);
-        return true;
-      });
-      return;
-    }
-    const spec = run();
-    for (const [k, v] of Object.entries(row.want)) {
-      assert.deepEqual((spec as unknown as Record<string, unknown>)[k], v, k);
-    }
-  });
-}
+testRows("metadata", ROWS);
 
 void test("metadata: errors name the key, the value and what is expected", () => {
   assert.throws(

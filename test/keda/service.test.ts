@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { status, type ServiceError } from "@grpc/grpc-js";
-import { KEY, META, ref, startHarness, type Harness } from "./harness.js";
+import { status } from "@grpc/grpc-js";
+import { KEY, META, ref, startHarness, type Harness, grpcFailure } from "./harness.js";
 import type { KedaEmulator } from "../../src/keda/keda-emulator.js";
 
 let h: Harness;
@@ -13,15 +13,7 @@ before(async () => {
 });
 after(() => h.close());
 
-async function code(p: Promise<unknown>): Promise<{ code: status; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as ServiceError;
-    return { code: e.code, details: e.details };
-  }
-  assert.fail("expected an error status");
-}
+const code = grpcFailure;
 
 void test("GetMetricSpec answers from metadata alone, both target fields", async () => {
   h.state.setUnavailable(KEY, "Pulsar is down");
