@@ -5,6 +5,7 @@ import {
   parseTopicName,
   topicToString,
   InvalidTopicNameError,
+  TOPIC_FORMS,
   type TopicName,
 } from "../pulsar/topic-name.js";
 import type { MetricKind } from "../state/key.js";
@@ -114,9 +115,6 @@ function resolveCluster(meta: Meta, clusters: readonly ClusterConfig[]): string 
     `cluster, adminURL or adminURLFromEnv naming one of the configured clusters (${listed})`,
   );
 }
-
-const TOPIC_FORMS =
-  "persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic";
 
 function topicOf(meta: Meta): TopicName {
   const topic = valueOrFromEnv(meta, "topic");

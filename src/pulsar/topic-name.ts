@@ -27,16 +27,27 @@ export function isPathStep(name: string): boolean {
 /** What the error of a name that isPathStep says is expected. */
 export const NAME_EXPECTED = 'a name: not empty, "." or ".." (URL path steps)';
 
+/** The forms a topic name may take, as errors name them. */
+export const TOPIC_FORMS =
+  "persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic";
+
 /**
  * Parses `persistent://t/ns/x`, `non-persistent://t/ns/x` or the short `t/ns/x` (persistent, as in
  * KEDA's pulsar scaler). Throws InvalidTopicNameError saying what is expected.
  */
 export function parseTopicName(raw: string): TopicName {
+  // A scheme written wrongly (`persistent:/t/ns/x`, `persistent//t/ns/x`, `persistent:t/ns/x`, `persistant://...`) would
+  // otherwise parse as a tenant named `persistent:` or an empty namespace, and reach Pulsar as a
+  // namespace that is not found: say what is wrong with the name instead.
+  const scheme = /^[^/]*:(?=\/|$)\/*|^(?:persistent|non-persistent)(?:\/\/|:)/.exec(raw);
+  if (scheme && !/^(?:persistent|non-persistent):\/\//.test(raw)) {
+    throw new InvalidTopicNameError(
+      `scheme ${JSON.stringify(scheme[0])} must be persistent:// or non-persistent:// (${TOPIC_FORMS})`,
+    );
+  }
   const m = /^(?:(persistent|non-persistent):\/\/)?([^/]*)\/([^/]*)\/(.*)$/.exec(raw);
   if (!m) {
-    throw new InvalidTopicNameError(
-      `expected persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic`,
-    );
+    throw new InvalidTopicNameError(`expected ${TOPIC_FORMS}`);
   }
   const [, domain = "persistent", tenant = "", namespace = "", local = ""] = m;
   for (const [what, v] of [

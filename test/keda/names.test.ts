@@ -18,12 +18,20 @@ async function refusal(meta: Record<string, string>): Promise<ServiceError> {
   return assert.fail("expected the call to fail");
 }
 
-void test("`.`, `..` and empty topic parts and subscriptions are INVALID_ARGUMENT naming the part", async () => {
+void test("`.`, `..` and empty topic parts, malformed schemes and bad subscriptions are INVALID_ARGUMENT naming the part", async () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ topic: "persistent://../default/orders" }, /metadata topic = .*tenant part "\.\." must be a name/],
     [{ topic: "persistent://public/./orders" }, /metadata topic = .*namespace part "\." must be a name/],
     [{ topic: "persistent://public//orders" }, /metadata topic = .*namespace part "" must be a name/],
     [{ topic: "public/default/.." }, /metadata topic = .*topic part "\.\." must be a name/],
+    [
+      { topic: "persistent:/public/orders" },
+      /^trigger metadata topic = "persistent:\/public\/orders": scheme "persistent:\/" must be persistent:\/\/ or non-persistent:\/\/ \(persistent:\/\/tenant\/namespace\/topic, non-persistent:\/\/tenant\/namespace\/topic or tenant\/namespace\/topic\)$/,
+    ],
+    [
+      { topic: "persistent//public/default/x" },
+      /metadata topic = .*: scheme "persistent\/\/" must be persistent:\/\//,
+    ],
     [{ subscription: ".." }, /metadata subscription = "\.\.": expected a name: not empty, "\." or "\.\."/],
     [{ subscription: "." }, /metadata subscription = "\.": expected a name/],
   ];

@@ -55,3 +55,27 @@ void test("topicPath encodes every part, so `%` sequences stay literal and never
   const url = new URL(`http://broker:8080/admin/v2/${topicPath(t)}/stats`);
   assert.equal(url.pathname, "/admin/v2/persistent/te%252e%252e/ns%3A1/or%3Dders%252F../stats");
 });
+
+void test("topic names: a malformed scheme is refused naming the expected forms, not read as a tenant", () => {
+  const cases: Array<[string, string]> = [
+    ["persistent:/public/orders", "persistent:/"],
+    ["persistent//public/default/x", "persistent//"],
+    ["non-persistent:/public/default/x", "non-persistent:/"],
+    ["persistant://public/default/x", "persistant://"],
+    ["persistent:public/default/x", "persistent:"],
+  ];
+  for (const [raw, scheme] of cases) {
+    assert.throws(
+      () => parseTopicName(raw),
+      (err: unknown) =>
+        err instanceof InvalidTopicNameError &&
+        err.message ===
+          `scheme ${JSON.stringify(scheme)} must be persistent:// or non-persistent:// (persistent://tenant/namespace/topic, non-persistent://tenant/namespace/topic or tenant/namespace/topic)`,
+      raw,
+    );
+  }
+  // A colon inside a tenant (Pulsar allows it) and the two real schemes still parse.
+  for (const raw of ["te:nant/ns/x", "persistent://public/default/x", "non-persistent://public/default/x"]) {
+    assert.doesNotThrow(() => parseTopicName(raw), raw);
+  }
+});
