@@ -14,6 +14,7 @@ import {
   TopicNotFoundError,
   topicToString,
 } from "../pulsar/index.js";
+import type { Typo } from "./typos.js";
 
 /** What went wrong in words, what to do, and what KEDA gets from the hub meanwhile. */
 export interface Hint {
@@ -30,6 +31,8 @@ export interface HintContext {
   readonly subscriptions?: readonly string[] | undefined;
   /** Partition count read after a topic-not-found, when the base name exists. */
   readonly partitionsFound?: number | undefined;
+  /** Unknown metadata keys close to a known one: the hint of an error on that key names them. */
+  readonly typos?: readonly Typo[] | undefined;
 }
 
 const READER = /^reader-[0-9a-f]{10}$/;
@@ -53,6 +56,12 @@ function distance(a: string, b: string): number {
 }
 
 function metadataHint(err: MetadataError, ctx: HintContext): string {
+  const typo = ctx.typos?.find((t) => t.resembles === err.key || `${t.resembles}FromEnv` === err.key);
+  const said = typo ? `Metadata has ${JSON.stringify(typo.key)}: did you mean ${typo.resembles}? ` : "";
+  return said + keyHint(err, ctx);
+}
+
+function keyHint(err: MetadataError, ctx: HintContext): string {
   if (err.key === "adminURL" || err.key === "adminURLFromEnv" || err.key === "cluster") {
     return (
       `The hub reads only the clusters in its own configuration (configured: ${clusterList(ctx.clusters)}). ` +

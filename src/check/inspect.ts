@@ -16,6 +16,7 @@ import type { Observation } from "../state/observation.js";
 import { toObservation } from "../watch/watcher.js";
 import { hintFor } from "./hints.js";
 import { replicasFor, verdictFor, type Report, type ReportSource } from "./report.js";
+import { likelyTypos } from "./typos.js";
 
 /** The admin reads check needs (AdminClient fits; tests may pass a fake). */
 export type StatsReads = Pick<AdminClient, "topicStats" | "partitions" | "subscriptions">;
@@ -101,13 +102,14 @@ function subscriptionPart(name: string, s: SubscriptionSnapshot): NonNullable<Re
  * on a failure what explains it) and returns the Report: what the hub would answer, and why.
  */
 export async function inspect(input: InspectInput, deps: InspectDeps): Promise<Report> {
-  const base = { source: input.source, notes: [...input.notes] };
+  const typos = likelyTypos(Object.keys(input.metadata));
+  const base = { source: input.source, notes: [...input.notes], ...(typos.length > 0 && { typos }) };
   let spec: TriggerSpec;
   try {
     spec = parseTriggerMetadata(input.metadata, input.clusters);
   } catch (err) {
     if (!(err instanceof MetadataError)) throw err;
-    const h = hintFor(err, { clusters: input.clusters });
+    const h = hintFor(err, { clusters: input.clusters, typos });
     const error = { class: err.name, message: err.message, ...h };
     return finish(false, { ...base, error });
   }
@@ -142,7 +144,7 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
         `subscription type ${sub.type}: only one consumer receives messages, so extra replicas stay idle; use Shared or Key_Shared`,
       );
     }
-    return finish(true, {
+    return finish(typos.length === 0, {
       ...base,
       ...known,
       topic: part,
@@ -161,7 +163,7 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
       err instanceof TopicNotFoundError && spec.isPartitionedTopic !== undefined
         ? await attempt(() => stats.partitions(spec.topic))
         : undefined;
-    const h = hintFor(err, { clusters: input.clusters, spec, subscriptions, partitionsFound });
+    const h = hintFor(err, { clusters: input.clusters, spec, subscriptions, partitionsFound, typos });
     const error = { class: err.name, message: err.message, ...h, ...(subscriptions && { subscriptions }) };
     return finish(false, { ...base, ...known, ...(part && { topic: part }), error });
   } finally {

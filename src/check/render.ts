@@ -83,6 +83,12 @@ export function renderText(r: Report): string {
   lines.push(...topicLines(r));
   if (r.trigger && !r.subscription) lines.push(["subscription", r.trigger.subscription]);
   lines.push(...subscriptionLines(r), ...answerLines(r), ...errorLines(r));
+  for (const t of r.typos ?? []) {
+    lines.push([
+      "typo",
+      `${t.key}: did you mean ${t.resembles}? The hub ignores unknown keys (names are case-sensitive)`,
+    ]);
+  }
   for (const n of r.notes) lines.push(["note", n]);
   lines.push(["verdict", r.verdict]);
   const width = Math.max(...lines.map(([k]) => k.length)) + 1;

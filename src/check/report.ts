@@ -1,4 +1,5 @@
 import type { Hint } from "./hints.js";
+import type { Typo } from "./typos.js";
 
 /** KEDA's defaults for a ScaledObject without minReplicaCount / maxReplicaCount. */
 export const KEDA_MIN_REPLICAS = 0;
@@ -33,6 +34,8 @@ export interface Report {
   readonly source: ReportSource;
   /** Things to know that are not errors (ScaledObject advice, subscription type...). */
   readonly notes: readonly string[];
+  /** Unknown metadata keys close to a known one (likely typos); present only when there are some. */
+  readonly typos?: readonly Typo[];
   readonly cluster?: { readonly name: string; readonly adminUrl: string; readonly auth: string };
   readonly trigger?: {
     readonly topic: string;
@@ -107,8 +110,24 @@ export function replicasFor(
   };
 }
 
-/** One line a person reads first. */
+/** The typos as a verdict names them: `"msgBacklogThresold" (msgBacklogThreshold?)`. */
+export function typoList(typos: readonly Typo[]): string {
+  return typos.map((t) => `${JSON.stringify(t.key)} (${t.resembles}?)`).join(", ");
+}
+
+/**
+ * One line a person reads first. A likely typo turns an answer into a warning: the hub ignores
+ * the misspelt key, so it serves the trigger with that key's default, not what was meant.
+ */
 export function verdictFor(
+  r: Pick<Report, "error" | "isActive" | "replicas" | "metricValue" | "trigger" | "typos">,
+): string {
+  const answer = answerVerdict(r);
+  if (r.error || !r.typos || r.typos.length === 0) return answer;
+  return `WARN: likely metadata typo ${typoList(r.typos)}, a key the hub ignores; as written, ${answer}`;
+}
+
+function answerVerdict(
   r: Pick<Report, "error" | "isActive" | "replicas" | "metricValue" | "trigger">,
 ): string {
   if (r.error) {
