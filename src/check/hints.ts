@@ -14,7 +14,7 @@ import {
   TopicNotFoundError,
   topicToString,
 } from "../pulsar/index.js";
-import type { Typo } from "./typos.js";
+import { osaDistance, type Typo } from "./typos.js";
 
 /** What went wrong in words, what to do, and what KEDA gets from the hub meanwhile. */
 export interface Hint {
@@ -39,20 +39,6 @@ const READER = /^reader-[0-9a-f]{10}$/;
 
 function clusterList(clusters: readonly ClusterConfig[]): string {
   return clusters.map((c) => `${c.name}=${c.adminUrl}`).join(", ") || "none";
-}
-
-/** Edit distance, capped: enough to say "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur.push(Math.min(sub, (prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 function metadataHint(err: MetadataError, ctx: HintContext): string {
@@ -87,7 +73,7 @@ function subscriptionHint(ctx: HintContext): string {
       `${JSON.stringify(want)} is listed but not durable: a non-durable subscription's backlog cannot drive scaling.`,
     );
   }
-  const near = named.filter((s) => s !== want && distance(s.toLowerCase(), want.toLowerCase()) <= 2);
+  const near = named.filter((s) => s !== want && osaDistance(s.toLowerCase(), want.toLowerCase()) <= 2);
   if (near.length > 0)
     parts.push(`Did you mean ${near.map((s) => JSON.stringify(s)).join(" or ")}? Names are case-sensitive.`);
   parts.push(
