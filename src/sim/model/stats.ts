@@ -1,3 +1,4 @@
+import { javaIsoTime } from "../java-time.js";
 import type { SubConsumer } from "./consumer.js";
 import type { Subscription } from "./subscription.js";
 import type { ProducerInfo, Topic } from "./topic.js";
@@ -15,7 +16,7 @@ export interface StatsOptions {
 
 type Doc = Record<string, unknown>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = javaIsoTime;
 
 function consumerStats(sub: Subscription, c: SubConsumer): Doc {
   return {
