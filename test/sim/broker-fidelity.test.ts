@@ -35,3 +35,22 @@ test("times are written as Java writes them: publishTime and connectedSince drop
   c.send({ messageId: msg["messageId"] });
   c.close();
 });
+
+test("oldestBacklogMessageAgeSeconds is 0 with no backlog; the partitioned total keeps the maximum", async () => {
+  const put = (path: string, body = "") =>
+    request(api(path), { method: "PUT", body, headers: { "Content-Type": "application/json" } });
+  assert.equal((await put("persistent/public/default/ageflat/subscription/workers")).status, 204);
+  assert.equal((await json("persistent/public/default/ageflat/stats"))["oldestBacklogMessageAgeSeconds"], 0);
+  assert.equal((await put("persistent/public/default/agep/partitions", "3")).status, 204);
+  assert.equal((await put("persistent/public/default/agep/subscription/workers")).status, 204);
+  const empty = await json("persistent/public/default/agep/partitioned-stats");
+  assert.equal(empty["oldestBacklogMessageAgeSeconds"], 0);
+  assert.equal(empty["oldestBacklogMessageSubscriptionName"], undefined);
+  await sim.control.publish({ topic: "persistent://public/default/agep-partition-1", count: 1 });
+  clock.advance(7_000);
+  await sim.control.publish({ topic: "persistent://public/default/agep-partition-2", count: 1 });
+  clock.advance(2_000);
+  const doc = await json("persistent/public/default/agep/partitioned-stats");
+  assert.equal(doc["oldestBacklogMessageAgeSeconds"], 9);
+  assert.equal(doc["oldestBacklogMessageSubscriptionName"], "workers");
+});

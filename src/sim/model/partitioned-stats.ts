@@ -84,7 +84,8 @@ export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, 
   const docs = partitions.map((t) => [t.fullName, topicStats(t, o)] as const);
   const out: Doc = {};
   const subs: Record<string, Doc> = {};
-  let oldest: { age: number; name: unknown } = { age: -1, name: undefined };
+  // The broker's aggregate starts at 0 and keeps the oldest partition's age and subscription.
+  let oldest: { age: number; name: unknown } = { age: 0, name: undefined };
   let earliest = 0;
   for (const [, d] of docs) {
     for (const [k, v] of Object.entries(d)) {
@@ -103,7 +104,9 @@ export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, 
       else if (typeof v === "number" && typeof cur === "number" && !KEEP_FIRST.has(k)) out[k] = cur + v;
     }
     const age = d["oldestBacklogMessageAgeSeconds"] as number;
-    if (age > oldest.age) oldest = { age, name: d["oldestBacklogMessageSubscriptionName"] };
+    const name = d["oldestBacklogMessageSubscriptionName"];
+    // A backlog younger than a second is age 0 too: it still names its subscription.
+    if (age > oldest.age || (oldest.name === undefined && name !== undefined)) oldest = { age, name };
     for (const [name, s] of Object.entries(d["subscriptions"] as Record<string, Doc>)) {
       subs[name] = mergeSubscription(subs[name], s);
     }

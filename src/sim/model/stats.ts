@@ -127,7 +127,10 @@ function publisherStats(p: ProducerInfo): Doc {
   };
 }
 
-/** Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields. */
+/**
+ * Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields; age 0 with no
+ * backlog, as brokers report it since 3.0.6 / 3.3.1 (older ones said -1).
+ */
 function oldestBacklog(topic: Topic, now: number): { age: number; name?: string } {
   let best: { publishTime: number; name: string } | undefined;
   for (const s of topic.subscriptions.values()) {
@@ -135,7 +138,7 @@ function oldestBacklog(topic: Topic, now: number): { age: number; name?: string 
     const e = s.firstBacklogEntry();
     if (e && (!best || e.publishTime < best.publishTime)) best = { publishTime: e.publishTime, name: s.name };
   }
-  if (!best) return { age: -1 };
+  if (!best) return { age: 0 };
   return { age: Math.floor((now - best.publishTime) / 1000), name: best.name };
 }
 
