@@ -54,3 +54,33 @@ test("oldestBacklogMessageAgeSeconds is 0 with no backlog; the partitioned total
   assert.equal(doc["oldestBacklogMessageAgeSeconds"], 9);
   assert.equal(doc["oldestBacklogMessageSubscriptionName"], "workers");
 });
+
+test("partitioned-stats merges consumers index by index and averages the partitions' averageMsgSize", async () => {
+  const put = (path: string, body = "") =>
+    request(api(path), { method: "PUT", body, headers: { "Content-Type": "application/json" } });
+  assert.equal((await put("persistent/public/default/merge3/partitions", "3")).status, 204);
+  const c = await WsClient.connect(consumerUrl("merge3", "workers"));
+  await sim.control.publish({ topic: "persistent://public/default/merge3-partition-0", payload: "a" });
+  await sim.control.publish({
+    topic: "persistent://public/default/merge3-partition-1",
+    count: 3,
+    payload: "aaaaaaaaaa",
+  });
+  for (let i = 0; i < 4; i++) await c.next(`message ${i}`);
+  const doc = await json("persistent/public/default/merge3/partitioned-stats?perPartition=true");
+  const parts = Object.values(doc["partitions"] as Record<string, Frame>);
+  const consumersOf = (d: Frame) =>
+    (d["subscriptions"] as Record<string, Frame>)["workers"]?.["consumers"] as Frame[];
+  const merged = consumersOf(doc);
+  assert.equal(merged.length, 1);
+  const outs = parts.map((p) => consumersOf(p)[0]?.["msgOutCounter"] as number);
+  assert.equal(
+    merged[0]?.["msgOutCounter"],
+    outs.reduce((a, b) => a + b, 0),
+  );
+  assert.equal(merged[0]?.["consumerName"], consumersOf(parts[0] ?? {})[0]?.["consumerName"]);
+  const sizes = parts.map((p) => p["averageMsgSize"] as number);
+  assert.ok(sizes[0]! > 0 && sizes[1]! > sizes[0]!);
+  assert.equal(doc["averageMsgSize"], sizes.reduce((a, b) => a + b, 0) / sizes.length);
+  c.close();
+});

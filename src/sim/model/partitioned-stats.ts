@@ -37,6 +37,38 @@ function sumInto(target: Doc, source: Doc, zeroed: ReadonlySet<string>): void {
   }
 }
 
+/** Consumer fields the broker sums when it merges two consumer entries; the rest stay the first's. */
+const CONSUMER_SUMMED = new Set([
+  "msgRateOut",
+  "msgThroughputOut",
+  "bytesOutCounter",
+  "msgOutCounter",
+  "msgRateRedeliver",
+  "messageAckRate",
+  "chunkedMessageRate",
+  "availablePermits",
+  "unackedMessages",
+]);
+
+function mergeConsumer(target: Doc, source: Doc): Doc {
+  const out: Doc = { ...target };
+  for (const k of CONSUMER_SUMMED) {
+    const a = target[k];
+    const b = source[k];
+    if (typeof a === "number" && typeof b === "number") out[k] = a + b;
+  }
+  return out;
+}
+
+/**
+ * Pulsar merges consumer lists of equal length index by index (one consumer on every partition is
+ * one entry) and appends them otherwise.
+ */
+function mergeConsumers(target: readonly Doc[], source: readonly Doc[]): Doc[] {
+  if (target.length !== source.length) return [...target, ...source];
+  return target.map((c, i) => mergeConsumer(c, source[i] ?? {}));
+}
+
 function mergeSubscription(target: Doc | undefined, source: Doc): Doc {
   const consumers = (source["consumers"] as Doc[] | undefined) ?? [];
   if (!target) {
@@ -47,7 +79,7 @@ function mergeSubscription(target: Doc | undefined, source: Doc): Doc {
     return copy;
   }
   sumInto(target, source, ZEROED);
-  target["consumers"] = [...((target["consumers"] as Doc[] | undefined) ?? []), ...consumers];
+  target["consumers"] = mergeConsumers((target["consumers"] as Doc[] | undefined) ?? [], consumers);
   const e = source["earliestMsgPublishTimeInBacklog"] as number;
   const t = target["earliestMsgPublishTimeInBacklog"] as number;
   target["earliestMsgPublishTimeInBacklog"] = t === 0 ? e : e === 0 ? t : Math.min(t, e);
@@ -78,7 +110,7 @@ function mergePublishers(all: Doc[][]): Doc[] {
 
 /**
  * PartitionedTopicStats: the partitions' TopicStats summed (subscriptions merged by name, consumers
- * concatenated), then `metadata: {partitions}` and `partitions` (empty unless perPartition).
+ * index by index, `averageMsgSize` the mean of the partitions' averages), then `metadata: {partitions}` and `partitions` (empty unless perPartition).
  */
 export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, perPartition: boolean): Doc {
   const docs = partitions.map((t) => [t.fullName, topicStats(t, o)] as const);
@@ -111,10 +143,11 @@ export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, 
       subs[name] = mergeSubscription(subs[name], s);
     }
   }
-  const rateIn = (out["msgRateIn"] as number | undefined) ?? 0;
+  const sizes = docs.map(([, d]) => (d["averageMsgSize"] as number | undefined) ?? 0);
+  const averageMsgSize = sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0.0;
   const ordered: Doc = {};
   for (const [k, v] of Object.entries(out)) {
-    if (k === "averageMsgSize") ordered[k] = rateIn > 0 ? (out["msgThroughputIn"] as number) / rateIn : 0.0;
+    if (k === "averageMsgSize") ordered[k] = averageMsgSize;
     else if (k === "publishers") ordered[k] = mergePublishers(docs.map(([, d]) => d["publishers"] as Doc[]));
     else if (k === "subscriptions") ordered[k] = subs;
     else if (k === "earliestMsgPublishTimeInBacklogs") ordered[k] = earliest;
