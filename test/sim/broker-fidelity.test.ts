@@ -84,3 +84,30 @@ test("partitioned-stats merges consumers index by index and averages the partiti
   assert.equal(doc["averageMsgSize"], sizes.reduce((a, b) => a + b, 0) / sizes.length);
   c.close();
 });
+
+test("partitioned-stats on a partition's name is 412 with the broker's reason", async () => {
+  const put = await request(api("persistent/public/default/p412/partitions"), {
+    method: "PUT",
+    body: "2",
+    headers: { "Content-Type": "application/json" },
+  });
+  assert.equal(put.status, 204);
+  const res = await request(api("persistent/public/default/p412-partition-1/partitioned-stats"));
+  assert.equal(res.status, 412);
+  assert.match(res.contentType, /application\/json/);
+  assert.deepEqual(res.json(), { reason: "Partitioned Topic Name should not contain '-partition-'" });
+});
+
+test("non-persistent stats carry msgDropRate at the top level and per publisher", async () => {
+  const c = await WsClient.connect(`${sim.wsUrl}/ws/v2/consumer/non-persistent/public/default/drops/s`);
+  const p = await WsClient.connect(`${sim.wsUrl}/ws/v2/producer/non-persistent/public/default/drops`);
+  const doc = await json("non-persistent/public/default/drops/stats");
+  assert.equal(typeof doc["msgDropRate"], "number");
+  const publishers = doc["publishers"] as Frame[];
+  assert.equal(publishers.length, 1);
+  assert.equal(publishers[0]?.["msgDropRate"], 0);
+  const persistent = await json("persistent/public/default/p412-partition-1/stats");
+  assert.equal("msgDropRate" in persistent, false);
+  p.close();
+  c.close();
+});

@@ -142,6 +142,9 @@ export class AdminRoutes {
       case "GET stats":
         return ok(topicStats(b.requireTopic(name), this.statsOptions(req.query)));
       case "GET partitioned-stats": {
+        // The broker checks the name before anything else (validatePartitionedTopicName).
+        if (name.local.includes("-partition-"))
+          throw new SimPreconditionError("Partitioned Topic Name should not contain '-partition-'");
         b.requireNamespace(name);
         const n = b.partitionCount(name);
         if (!n) throw new SimNotFoundError(`Partitioned Topic ${fullName(name)} not found`);

@@ -100,6 +100,8 @@ function mergePublishers(all: Doc[][]): Doc[] {
       };
       cur["msgRateIn"] = (cur["msgRateIn"] as number) + (p["msgRateIn"] as number);
       cur["msgThroughputIn"] = (cur["msgThroughputIn"] as number) + (p["msgThroughputIn"] as number);
+      if (typeof p["msgDropRate"] === "number")
+        cur["msgDropRate"] = ((cur["msgDropRate"] as number | undefined) ?? 0) + p["msgDropRate"];
       const rate = cur["msgRateIn"] as number;
       cur["averageMsgSize"] = rate > 0 ? (cur["msgThroughputIn"] as number) / rate : 0.0;
       out[i] = cur;

@@ -109,9 +109,9 @@ function subscriptionStats(topic: Topic, sub: Subscription, o: StatsOptions): Do
   return doc;
 }
 
-function publisherStats(p: ProducerInfo): Doc {
+function publisherStats(topic: Topic, p: ProducerInfo): Doc {
   const rate = p.rateIn.rate();
-  return {
+  const doc: Doc = {
     accessMode: "Shared",
     msgRateIn: rate,
     msgThroughputIn: p.rateIn.throughput(),
@@ -125,6 +125,9 @@ function publisherStats(p: ProducerInfo): Doc {
     clientVersion: p.clientVersion,
     metadata: {},
   };
+  // A non-persistent publisher's drops are the broker refusing its messages: the simulator never does.
+  if (!topic.persistent) doc["msgDropRate"] = 0.0;
+  return doc;
 }
 
 /**
@@ -150,8 +153,10 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
   let msgOut = topic.removedOut.msgs;
   let bytesOut = topic.removedOut.bytes;
   let earliest = 0;
+  let dropRate = 0.0;
   for (const s of topic.subscriptions.values()) {
     const doc = subscriptionStats(topic, s, o);
+    dropRate += (doc["msgDropRate"] as number | undefined) ?? 0;
     subs[s.name] = doc;
     rateOut += s.outRate.rate();
     throughputOut += s.outRate.throughput();
@@ -163,7 +168,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
   const rateIn = topic.rateIn.rate();
   const throughputIn = topic.rateIn.throughput();
   const oldest = oldestBacklog(topic, o.now);
-  return {
+  const doc: Doc = {
     msgRateIn: rateIn,
     msgThroughputIn: throughputIn,
     msgRateOut: rateOut,
@@ -191,7 +196,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
     ongoingTxnCount: 0,
     abortedTxnCount: 0,
     committedTxnCount: 0,
-    publishers: [...topic.producers.values()].map(publisherStats),
+    publishers: [...topic.producers.values()].map((p) => publisherStats(topic, p)),
     waitingPublishers: 0,
     subscriptions: subs,
     replication: {},
@@ -209,4 +214,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
     topicCreationTimeStamp: topic.createdAt,
     lastPublishTimeStamp: topic.lastPublishTimeStamp,
   };
+  // NonPersistentTopicStats: the subscriptions' drops added up (publishers drop nothing here).
+  if (!topic.persistent) doc["msgDropRate"] = dropRate;
+  return doc;
 }
