@@ -111,3 +111,16 @@ test("non-persistent stats carry msgDropRate at the top level and per publisher"
   p.close();
   c.close();
 });
+
+test("lastMessageId answers the last entry's ledgerId, entryId and partitionIndex", async () => {
+  const put = await request(api("persistent/public/default/lastid"), { method: "PUT" });
+  assert.equal(put.status, 204);
+  const empty = await json("persistent/public/default/lastid/lastMessageId");
+  assert.equal(empty["entryId"], -1);
+  assert.equal(empty["partitionIndex"], -1);
+  await sim.control.publish({ topic: "lastid", count: 3 });
+  const doc = await json("persistent/public/default/lastid/lastMessageId");
+  assert.deepEqual(Object.keys(doc), ["ledgerId", "entryId", "partitionIndex"]);
+  assert.equal(doc["entryId"], 2);
+  assert.equal(doc["ledgerId"], empty["ledgerId"]);
+});

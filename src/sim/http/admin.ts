@@ -37,6 +37,7 @@ const OPERATIONS: Record<string, string> = {
   stats: "GET_STATS",
   "partitioned-stats": "GET_STATS",
   partitions: "GET_METADATA",
+  lastMessageId: "PEEK_MESSAGES",
   subscriptions: "GET_SUBSCRIPTIONS",
   subscription: "SUBSCRIBE",
   "": "LOOKUP",
@@ -155,6 +156,11 @@ export class AdminRoutes {
             flag(req.query, "perPartition", true),
           ),
         );
+      }
+      case "GET lastMessageId": {
+        // MessageIdImpl as the broker serialises it; entryId -1 while the topic is empty.
+        const t = b.requireTopic(name);
+        return ok({ ledgerId: t.ledgerId, entryId: t.end() - 1, partitionIndex: t.partitionIndex });
       }
       case "GET partitions": {
         b.requireNamespace(name);
