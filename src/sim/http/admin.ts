@@ -37,6 +37,7 @@ const OPERATIONS: Record<string, string> = {
   stats: "GET_STATS",
   "partitioned-stats": "GET_STATS",
   partitions: "GET_METADATA",
+  lastMessageId: "PEEK_MESSAGES",
   subscriptions: "GET_SUBSCRIPTIONS",
   subscription: "SUBSCRIBE",
   "": "LOOKUP",
@@ -142,6 +143,9 @@ export class AdminRoutes {
       case "GET stats":
         return ok(topicStats(b.requireTopic(name), this.statsOptions(req.query)));
       case "GET partitioned-stats": {
+        // The broker checks the name before anything else (validatePartitionedTopicName).
+        if (name.local.includes("-partition-"))
+          throw new SimPreconditionError("Partitioned Topic Name should not contain '-partition-'");
         b.requireNamespace(name);
         const n = b.partitionCount(name);
         if (!n) throw new SimNotFoundError(`Partitioned Topic ${fullName(name)} not found`);
@@ -152,6 +156,11 @@ export class AdminRoutes {
             flag(req.query, "perPartition", true),
           ),
         );
+      }
+      case "GET lastMessageId": {
+        // MessageIdImpl as the broker serialises it; entryId -1 while the topic is empty.
+        const t = b.requireTopic(name);
+        return ok({ ledgerId: t.ledgerId, entryId: t.end() - 1, partitionIndex: t.partitionIndex });
       }
       case "GET partitions": {
         b.requireNamespace(name);

@@ -37,6 +37,38 @@ function sumInto(target: Doc, source: Doc, zeroed: ReadonlySet<string>): void {
   }
 }
 
+/** Consumer fields the broker sums when it merges two consumer entries; the rest stay the first's. */
+const CONSUMER_SUMMED = new Set([
+  "msgRateOut",
+  "msgThroughputOut",
+  "bytesOutCounter",
+  "msgOutCounter",
+  "msgRateRedeliver",
+  "messageAckRate",
+  "chunkedMessageRate",
+  "availablePermits",
+  "unackedMessages",
+]);
+
+function mergeConsumer(target: Doc, source: Doc): Doc {
+  const out: Doc = { ...target };
+  for (const k of CONSUMER_SUMMED) {
+    const a = target[k];
+    const b = source[k];
+    if (typeof a === "number" && typeof b === "number") out[k] = a + b;
+  }
+  return out;
+}
+
+/**
+ * Pulsar merges consumer lists of equal length index by index (one consumer on every partition is
+ * one entry) and appends them otherwise.
+ */
+function mergeConsumers(target: readonly Doc[], source: readonly Doc[]): Doc[] {
+  if (target.length !== source.length) return [...target, ...source];
+  return target.map((c, i) => mergeConsumer(c, source[i] ?? {}));
+}
+
 function mergeSubscription(target: Doc | undefined, source: Doc): Doc {
   const consumers = (source["consumers"] as Doc[] | undefined) ?? [];
   if (!target) {
@@ -47,7 +79,7 @@ function mergeSubscription(target: Doc | undefined, source: Doc): Doc {
     return copy;
   }
   sumInto(target, source, ZEROED);
-  target["consumers"] = [...((target["consumers"] as Doc[] | undefined) ?? []), ...consumers];
+  target["consumers"] = mergeConsumers((target["consumers"] as Doc[] | undefined) ?? [], consumers);
   const e = source["earliestMsgPublishTimeInBacklog"] as number;
   const t = target["earliestMsgPublishTimeInBacklog"] as number;
   target["earliestMsgPublishTimeInBacklog"] = t === 0 ? e : e === 0 ? t : Math.min(t, e);
@@ -68,6 +100,8 @@ function mergePublishers(all: Doc[][]): Doc[] {
       };
       cur["msgRateIn"] = (cur["msgRateIn"] as number) + (p["msgRateIn"] as number);
       cur["msgThroughputIn"] = (cur["msgThroughputIn"] as number) + (p["msgThroughputIn"] as number);
+      if (typeof p["msgDropRate"] === "number")
+        cur["msgDropRate"] = ((cur["msgDropRate"] as number | undefined) ?? 0) + p["msgDropRate"];
       const rate = cur["msgRateIn"] as number;
       cur["averageMsgSize"] = rate > 0 ? (cur["msgThroughputIn"] as number) / rate : 0.0;
       out[i] = cur;
@@ -78,13 +112,14 @@ function mergePublishers(all: Doc[][]): Doc[] {
 
 /**
  * PartitionedTopicStats: the partitions' TopicStats summed (subscriptions merged by name, consumers
- * concatenated), then `metadata: {partitions}` and `partitions` (empty unless perPartition).
+ * index by index, `averageMsgSize` the mean of the partitions' averages), then `metadata: {partitions}` and `partitions` (empty unless perPartition).
  */
 export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, perPartition: boolean): Doc {
   const docs = partitions.map((t) => [t.fullName, topicStats(t, o)] as const);
   const out: Doc = {};
   const subs: Record<string, Doc> = {};
-  let oldest: { age: number; name: unknown } = { age: -1, name: undefined };
+  // The broker's aggregate starts at 0 and keeps the oldest partition's age and subscription.
+  let oldest: { age: number; name: unknown } = { age: 0, name: undefined };
   let earliest = 0;
   for (const [, d] of docs) {
     for (const [k, v] of Object.entries(d)) {
@@ -103,15 +138,18 @@ export function partitionedStats(partitions: readonly Topic[], o: StatsOptions, 
       else if (typeof v === "number" && typeof cur === "number" && !KEEP_FIRST.has(k)) out[k] = cur + v;
     }
     const age = d["oldestBacklogMessageAgeSeconds"] as number;
-    if (age > oldest.age) oldest = { age, name: d["oldestBacklogMessageSubscriptionName"] };
+    const name = d["oldestBacklogMessageSubscriptionName"];
+    // A backlog younger than a second is age 0 too: it still names its subscription.
+    if (age > oldest.age || (oldest.name === undefined && name !== undefined)) oldest = { age, name };
     for (const [name, s] of Object.entries(d["subscriptions"] as Record<string, Doc>)) {
       subs[name] = mergeSubscription(subs[name], s);
     }
   }
-  const rateIn = (out["msgRateIn"] as number | undefined) ?? 0;
+  const sizes = docs.map(([, d]) => (d["averageMsgSize"] as number | undefined) ?? 0);
+  const averageMsgSize = sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0.0;
   const ordered: Doc = {};
   for (const [k, v] of Object.entries(out)) {
-    if (k === "averageMsgSize") ordered[k] = rateIn > 0 ? (out["msgThroughputIn"] as number) / rateIn : 0.0;
+    if (k === "averageMsgSize") ordered[k] = averageMsgSize;
     else if (k === "publishers") ordered[k] = mergePublishers(docs.map(([, d]) => d["publishers"] as Doc[]));
     else if (k === "subscriptions") ordered[k] = subs;
     else if (k === "earliestMsgPublishTimeInBacklogs") ordered[k] = earliest;

@@ -1,3 +1,4 @@
+import { javaIsoTime } from "../java-time.js";
 import type { SubConsumer } from "./consumer.js";
 import type { Subscription } from "./subscription.js";
 import type { ProducerInfo, Topic } from "./topic.js";
@@ -15,7 +16,7 @@ export interface StatsOptions {
 
 type Doc = Record<string, unknown>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = javaIsoTime;
 
 function consumerStats(sub: Subscription, c: SubConsumer): Doc {
   return {
@@ -108,9 +109,9 @@ function subscriptionStats(topic: Topic, sub: Subscription, o: StatsOptions): Do
   return doc;
 }
 
-function publisherStats(p: ProducerInfo): Doc {
+function publisherStats(topic: Topic, p: ProducerInfo): Doc {
   const rate = p.rateIn.rate();
-  return {
+  const doc: Doc = {
     accessMode: "Shared",
     msgRateIn: rate,
     msgThroughputIn: p.rateIn.throughput(),
@@ -124,9 +125,15 @@ function publisherStats(p: ProducerInfo): Doc {
     clientVersion: p.clientVersion,
     metadata: {},
   };
+  // A non-persistent publisher's drops are the broker refusing its messages: the simulator never does.
+  if (!topic.persistent) doc["msgDropRate"] = 0.0;
+  return doc;
 }
 
-/** Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields. */
+/**
+ * Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields; age 0 with no
+ * backlog, as brokers report it since 3.0.6 / 3.3.1 (older ones said -1).
+ */
 function oldestBacklog(topic: Topic, now: number): { age: number; name?: string } {
   let best: { publishTime: number; name: string } | undefined;
   for (const s of topic.subscriptions.values()) {
@@ -134,7 +141,7 @@ function oldestBacklog(topic: Topic, now: number): { age: number; name?: string 
     const e = s.firstBacklogEntry();
     if (e && (!best || e.publishTime < best.publishTime)) best = { publishTime: e.publishTime, name: s.name };
   }
-  if (!best) return { age: -1 };
+  if (!best) return { age: 0 };
   return { age: Math.floor((now - best.publishTime) / 1000), name: best.name };
 }
 
@@ -146,8 +153,10 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
   let msgOut = topic.removedOut.msgs;
   let bytesOut = topic.removedOut.bytes;
   let earliest = 0;
+  let dropRate = 0.0;
   for (const s of topic.subscriptions.values()) {
     const doc = subscriptionStats(topic, s, o);
+    dropRate += (doc["msgDropRate"] as number | undefined) ?? 0;
     subs[s.name] = doc;
     rateOut += s.outRate.rate();
     throughputOut += s.outRate.throughput();
@@ -159,7 +168,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
   const rateIn = topic.rateIn.rate();
   const throughputIn = topic.rateIn.throughput();
   const oldest = oldestBacklog(topic, o.now);
-  return {
+  const doc: Doc = {
     msgRateIn: rateIn,
     msgThroughputIn: throughputIn,
     msgRateOut: rateOut,
@@ -187,7 +196,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
     ongoingTxnCount: 0,
     abortedTxnCount: 0,
     committedTxnCount: 0,
-    publishers: [...topic.producers.values()].map(publisherStats),
+    publishers: [...topic.producers.values()].map((p) => publisherStats(topic, p)),
     waitingPublishers: 0,
     subscriptions: subs,
     replication: {},
@@ -205,4 +214,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
     topicCreationTimeStamp: topic.createdAt,
     lastPublishTimeStamp: topic.lastPublishTimeStamp,
   };
+  // NonPersistentTopicStats: the subscriptions' drops added up (publishers drop nothing here).
+  if (!topic.persistent) doc["msgDropRate"] = dropRate;
+  return doc;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { TimerHandle } from "../../lib/clock.js";
+import { javaIsoTime } from "../java-time.js";
 import { decodeMessageId } from "../model/message-id.js";
 import type { Subscription } from "../model/subscription.js";
 import type { Topic } from "../model/topic.js";
@@ -107,8 +108,8 @@ export class ConsumerSession extends Session {
       messageId: d.messageId,
       payload: e.payload,
       properties: e.properties,
-      publishTime: new Date(e.publishTime).toISOString(),
-      ...(e.eventTime !== undefined ? { eventTime: new Date(e.eventTime).toISOString() } : {}),
+      publishTime: javaIsoTime(e.publishTime),
+      ...(e.eventTime !== undefined ? { eventTime: javaIsoTime(e.eventTime) } : {}),
       redeliveryCount: d.redeliveryCount,
       ...(e.key !== undefined ? { key: e.key } : {}),
     });
