@@ -113,33 +113,30 @@ function constant(value: string): () => string {
 /**
  * /metrics of hub mode (docs/sidecar.md, Metrics). Sessions, connection state and watched keys are
  * updated at the connection's events. Frames and dropped reports are counted inside HubConnection
- * (its `stats()`): their counters add, in prom-client's `collect`, what it counted since the last
- * scrape (O(1) per scrape).
+ * (its `stats()`, cumulative since start): their counters show those totals, read in prom-client's
+ * `collect` (O(1) per scrape).
  */
 function hubModeMetrics(register: Registry, connection: HubConnection) {
   const registers = [register];
-  /** A counter of HubConnection's `fields` (label value -> stats field), caught up at each scrape. */
+  /** A counter of HubConnection's `fields` (label value -> stats field), its totals read at each scrape. */
   const counted = <L extends string>(
     name: string,
     help: string,
     label: L,
     fields: Readonly<Record<string, keyof HubConnectionStats>>,
-  ): Counter<L> => {
-    let last = connection.stats();
-    return new Counter({
+  ): Counter<L> =>
+    new Counter({
       name,
       help,
       labelNames: [label],
       registers,
       collect() {
         const now = connection.stats();
-        for (const [value, k] of Object.entries(fields)) {
-          this.inc({ [label]: value } as Record<L, string>, Math.max(0, now[k] - last[k]));
-        }
-        last = now;
+        this.reset();
+        for (const [value, k] of Object.entries(fields))
+          this.inc({ [label]: value } as Record<L, string>, now[k]);
       },
     });
-  };
   counted("pps_sidecar_hub_frames_total", "frames exchanged with the hub", "direction", {
     in: "framesIn",
     out: "framesOut",
