@@ -33,11 +33,40 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: hub
 {{- end }}
 
+{{/* Labels of every object: the chart's own, then commonLabels (which may not replace them). */}}
 {{- define "pulsar-push-scaler.labels" -}}
 helm.sh/chart: {{ include "pulsar-push-scaler.chart" . }}
 {{ include "pulsar-push-scaler.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- include "pulsar-push-scaler.commonLabels" . }}
+{{- end }}
+
+{{/*
+commonLabels, less the keys the chart sets itself (a duplicate key would make invalid YAML and a
+changed selector label would orphan the pods). Starts with a newline when not empty.
+*/}}
+{{- define "pulsar-push-scaler.commonLabels" -}}
+{{- $own := list "helm.sh/chart" "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" }}
+{{- $extra := dict }}
+{{- range $k, $v := .Values.commonLabels | default dict }}
+{{- if not (has $k $own) }}{{- $_ := set $extra $k $v }}{{- end }}
+{{- end }}
+{{- with $extra }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+metadata.annotations of an object: commonAnnotations merged with the object's own ("own", which
+wins). Context: (dict "ctx" $ "own" <map or nil>). Renders the whole `annotations:` key, or nothing.
+*/}}
+{{- define "pulsar-push-scaler.annotations" -}}
+{{- $all := merge (deepCopy (.own | default dict)) (deepCopy (.ctx.Values.commonAnnotations | default dict)) }}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{- define "pulsar-push-scaler.serviceAccountName" -}}
@@ -245,6 +274,8 @@ pod's volumes.
 */}}
 {{- define "pulsar-push-scaler.sidecar" -}}
 {{- $watch := get . "watch" | default list -}}
+{{- $http := dig "httpPort" 8081 .Values.sidecar -}}
+{{- $probes := dig "probes" dict .Values.sidecar -}}
 - name: pulsar-push-scaler-sidecar
   image: {{ include "pulsar-push-scaler.sidecarImage" . | quote }}
   imagePullPolicy: {{ .Values.image.pullPolicy }}
@@ -264,11 +295,39 @@ pod's volumes.
           fieldPath: metadata.namespace
     - name: PPS_LOG_LEVEL
       value: {{ .Values.sidecar.logLevel | quote }}
+    - name: PPS_HTTP_PORT
+      value: {{ $http | quote }}
     {{- if $watch }}
     - name: PPS_WATCH
       value: {{ join "," $watch | quote }}
     {{- end }}
     {{- with (include "pulsar-push-scaler.clusterEnv" . | trim) }}{{ . | nindent 4 }}{{- end }}
+  {{- /*
+  Probes on the sidecar's own HTTP port. Readiness defaults to /healthz, not /readyz: a sidecar's
+  readiness is its whole pod's, and a hub restart must not take consumer pods out of their Services
+  or stall their rollouts. With httpPort "off" nothing listens, so no probe is rendered: the sidecar
+  exits on a fatal error and the kubelet restarts it, no exec probe needed.
+  */}}
+  {{- if ne (toString $http) "off" }}
+  ports:
+    - name: pps-http
+      containerPort: {{ $http }}
+      protocol: TCP
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: pps-http
+    {{- with (dig "liveness" dict $probes) }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  readinessProbe:
+    httpGet:
+      path: {{ dig "readinessPath" "/healthz" $probes }}
+      port: pps-http
+    {{- with (dig "readiness" dict $probes) }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- end }}
   volumeMounts:
     - name: pps-hub-token
       mountPath: /var/run/pulsar-push-scaler/hub-token
