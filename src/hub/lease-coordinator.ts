@@ -81,6 +81,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
           this.counters.arrivals.hub++;
           this.metrics.arrival("hub");
         },
+        arrivalsStatus: (key, s) => this.metrics.arrivalState(keyId(key), s.kind),
       }),
     );
     this.expireIntervalMs =

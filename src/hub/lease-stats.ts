@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { ArrivalStatus } from "../pulsar/index.js";
 import type { WatchKey } from "../state/key.js";
 import type { LeaseDecision } from "../state/leases.js";
 import type { WatchSink } from "../watch/sink.js";
@@ -17,6 +18,9 @@ export interface CoordinatorStats {
 }
 
 export type HolderKind = "sidecar" | "hub" | "none";
+
+/** The state of a hub watcher's arrival reader; anything but connected means polling alone. */
+export type ArrivalState = ArrivalStatus["kind"];
 
 /** Who watches the keys in use, by kind (`none`: a first grant waits for its first observation). */
 export type HolderCounts = Record<HolderKind, number>;
@@ -54,8 +58,11 @@ export class CoordinatorMetrics {
   private readonly keys: Gauge;
   private readonly leases: Gauge<"holder">;
   private readonly observedAt: Gauge<"cluster" | "topic" | "subscription">;
+  private readonly arrivalReaders: Gauge<"state">;
   /** The holder kind each key in use is counted under in `leases`. */
   private readonly holderOf = new Map<string, HolderKind>();
+  /** The state each hub-watched key is counted under in `arrivalReaders`. */
+  private readonly arrivalStateOf = new Map<string, ArrivalState>();
 
   constructor(register: Registry) {
     const registers = [register];
@@ -76,6 +83,12 @@ export class CoordinatorMetrics {
       labelNames: ["cluster", "topic", "subscription"],
       registers,
     });
+    this.arrivalReaders = new Gauge({
+      name: "pps_hub_arrival_readers",
+      help: "subscriptions the hub watches itself, by the state of their arrival reader (disconnected, unavailable: polling alone)",
+      labelNames: ["state"],
+      registers,
+    });
     this.arrivals = new Counter({
       name: "pps_arrivals_total",
       help: "message arrival events received, by watcher kind",
@@ -89,6 +102,7 @@ export class CoordinatorMetrics {
       registers,
     });
     for (const holder of ["sidecar", "hub", "none"]) this.leases.set({ holder }, 0);
+    for (const state of ["connected", "disconnected", "unavailable"]) this.arrivalReaders.set({ state }, 0);
     for (const watcher of ["hub", "sidecar"]) this.arrivals.inc({ watcher }, 0);
     for (const decision of Object.values(DECISION_LABEL)) this.decisions.inc({ decision }, 0);
   }
@@ -118,6 +132,7 @@ export class CoordinatorMetrics {
     const was = this.holderOf.get(id);
     if (was === kind) return;
     if (was !== undefined) this.leases.dec({ holder: was });
+    if (kind !== "hub") this.moveArrivalState(id, undefined);
     if (kind === undefined) {
       this.holderOf.delete(id);
       this.observedAt.remove(keyLabels(key));
@@ -126,12 +141,33 @@ export class CoordinatorMetrics {
     this.leases.inc({ holder: kind });
     this.holderOf.set(id, kind);
   }
+
+  /** A hub watcher's arrival reader changed state; ignored unless the hub holds the key now. */
+  arrivalState(id: string, state: ArrivalState): void {
+    if (this.holderOf.get(id) === "hub") this.moveArrivalState(id, state);
+  }
+
+  private moveArrivalState(id: string, state: ArrivalState | undefined): void {
+    const was = this.arrivalStateOf.get(id);
+    if (was === state) return;
+    if (was !== undefined) this.arrivalReaders.dec({ state: was });
+    if (state === undefined) {
+      this.arrivalStateOf.delete(id);
+      return;
+    }
+    this.arrivalReaders.inc({ state });
+    this.arrivalStateOf.set(id, state);
+  }
 }
 
 /** `sink` with the hub watchers' observations and arrivals seen by `on` first. */
 export function countingSink(
   sink: WatchSink,
-  on: { observation(key: WatchKey, observedAt: number): void; arrival(): void },
+  on: {
+    observation(key: WatchKey, observedAt: number): void;
+    arrival(): void;
+    arrivalsStatus(key: WatchKey, status: ArrivalStatus): void;
+  },
 ): WatchSink {
   return {
     observation: (key, obs) => {
@@ -143,6 +179,9 @@ export function countingSink(
       sink.arrival(key, e);
     },
     error: (key, err) => sink.error(key, err),
-    arrivalsStatus: (key, s) => sink.arrivalsStatus?.(key, s),
+    arrivalsStatus: (key, s) => {
+      on.arrivalsStatus(key, s);
+      sink.arrivalsStatus?.(key, s);
+    },
   };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { LeaseCoordinator } from "../../src/hub/lease-coordinator.js";
+import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import type { WatchKey } from "../../src/state/key.js";
 import type { WatchSink } from "../../src/watch/sink.js";
 import { FakeClock } from "../support/fake-clock.js";
@@ -114,5 +115,30 @@ void describe("LeaseCoordinator metrics", () => {
     assert.equal(await value("pps_lease_decisions_total", { decision: "revoke" }), 0);
     leases.stop(K);
     assert.equal(await value("pps_lease_decisions_total", { decision: "revoke" }), 1);
+  });
+  void it("hub arrival readers by state follow the hub's watchers, and leave with the key or its lease", async () => {
+    const { leases, join, value, hubSink } = setup();
+    const byState = () =>
+      Promise.all(
+        ["connected", "disconnected", "unavailable"].map((state) =>
+          value("pps_hub_arrival_readers", { state }),
+        ),
+      );
+    assert.deepEqual(await byState(), [0, 0, 0], "every state is served from the start");
+    const topic = parseTopicName(TOPIC);
+    leases.start(K, {});
+    leases.start(key("t"), {});
+    hubSink().arrivalsStatus?.(K, { kind: "connected", topic, partition: -1 });
+    hubSink().arrivalsStatus?.(key("t"), { kind: "unavailable", error: new Error("404") });
+    assert.deepEqual(await byState(), [1, 0, 1]);
+    hubSink().arrivalsStatus?.(K, { kind: "disconnected", error: new Error("reset"), retryInMs: 100 });
+    assert.deepEqual(await byState(), [0, 1, 1], "a key moves between states, counted once");
+    leases.stop(key("t"));
+    assert.deepEqual(await byState(), [0, 1, 0], "a removed key leaves the gauge");
+    const a = join("a");
+    leases.observation(a, K, obs(0, 1));
+    assert.deepEqual(await byState(), [0, 0, 0], "a key handed to a sidecar leaves it too");
+    hubSink().arrivalsStatus?.(K, { kind: "connected", topic, partition: -1 });
+    assert.deepEqual(await byState(), [0, 0, 0], "a late status of a stopped hub watcher counts nowhere");
   });
 });
