@@ -193,6 +193,8 @@ const VALIDATORS: Record<string, Validator> = {
   "keda.sh/v1alpha1/ScaledObject": (o) => new ScaledObject(o as never).validate(),
   "keda.sh/v1alpha1/TriggerAuthentication": (o) => new TriggerAuthentication(o as never).validate(),
   "monitoring.coreos.com/v1/ServiceMonitor": validateServiceMonitor,
+  "monitoring.coreos.com/v1/PodMonitor": validatePodMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": validatePrometheusRule,
 };
 
 /** Validates one object against its Kubernetes (or KEDA) schema; unknown kinds are an error. */
@@ -245,6 +247,111 @@ function validateServiceMonitor(o: K8sObject): void {
   }
   const ns = spec.namespaceSelector as { matchNames?: unknown } | undefined;
   if (ns && !Array.isArray(ns.matchNames)) problems.push("namespaceSelector.matchNames must be a list");
+  if (spec.jobLabel !== undefined && typeof spec.jobLabel !== "string")
+    problems.push("jobLabel must be a string");
+  for (const ep of (endpoints as Record<string, unknown>[] | undefined) ?? []) {
+    problems.push(...relabelProblems(ep));
+    if (ep.tlsConfig !== undefined && (typeof ep.tlsConfig !== "object" || ep.scheme !== "https"))
+      problems.push("tlsConfig wants an object and scheme https");
+  }
+  if (problems.length > 0) throw new Error(problems.join("; "));
+}
+
+/** relabelings / metricRelabelings of an endpoint: lists of objects with known RelabelConfig keys. */
+function relabelProblems(ep: Record<string, unknown>): string[] {
+  const keys = new Set([
+    "sourceLabels",
+    "separator",
+    "targetLabel",
+    "regex",
+    "modulus",
+    "replacement",
+    "action",
+  ]);
+  const out: string[] = [];
+  for (const field of ["relabelings", "metricRelabelings"]) {
+    const list = ep[field];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      out.push(`${field} must be a list`);
+      continue;
+    }
+    for (const r of list as Record<string, unknown>[]) {
+      for (const k of Object.keys(r)) if (!keys.has(k)) out.push(`${field}: unknown key ${k}`);
+    }
+  }
+  return out;
+}
+
+/** The PodMonitor's shape (monitoring.coreos.com/v1), checked by hand like the ServiceMonitor. */
+function validatePodMonitor(o: K8sObject): void {
+  const problems: string[] = [];
+  const spec = o.spec as Record<string, unknown> | undefined;
+  if (!spec || typeof spec !== "object") throw new Error("spec missing");
+  const sel = spec.selector as { matchLabels?: Record<string, unknown> } | undefined;
+  if (!sel?.matchLabels || Object.keys(sel.matchLabels).length === 0)
+    problems.push("spec.selector.matchLabels empty");
+  const eps = spec.podMetricsEndpoints;
+  if (!Array.isArray(eps) || eps.length === 0) problems.push("spec.podMetricsEndpoints empty");
+  const known = new Set([
+    "port",
+    "path",
+    "scheme",
+    "interval",
+    "scrapeTimeout",
+    "relabelings",
+    "metricRelabelings",
+  ]);
+  for (const ep of (eps as Record<string, unknown>[] | undefined) ?? []) {
+    for (const k of Object.keys(ep)) if (!known.has(k)) problems.push(`unknown endpoint field ${k}`);
+    if (typeof ep.port !== "string") problems.push("endpoint.port must be a port name");
+    problems.push(...relabelProblems(ep));
+  }
+  if (problems.length > 0) throw new Error(problems.join("; "));
+}
+
+const PROM_DURATION = /^((\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?|0)$/;
+
+/**
+ * The PrometheusRule's shape, after the CRD's openAPIV3Schema (monitoring.coreos.com/v1, Prometheus
+ * Operator): no schema package for it is installed here, so this is a structural check by hand.
+ * groups: [{name, interval?, rules: [{alert | record, expr, for?, labels?, annotations?}]}].
+ */
+function validatePrometheusRule(o: K8sObject): void {
+  const problems: string[] = [];
+  const spec = o.spec as { groups?: unknown } | undefined;
+  if (!spec || !Array.isArray(spec.groups) || spec.groups.length === 0) throw new Error("spec.groups empty");
+  const groupNames = new Set<string>();
+  const stringMap = (v: unknown) =>
+    v === undefined ||
+    (typeof v === "object" && v !== null && Object.values(v).every((x) => typeof x === "string"));
+  for (const g of spec.groups as Record<string, unknown>[]) {
+    for (const k of Object.keys(g))
+      if (!["name", "interval", "rules", "partial_response_strategy", "limit"].includes(k))
+        problems.push(`group: unknown key ${k}`);
+    if (typeof g.name !== "string" || g.name === "") problems.push("group.name missing");
+    else if (groupNames.has(g.name)) problems.push(`group ${g.name} twice`);
+    else groupNames.add(g.name);
+    if (!Array.isArray(g.rules)) {
+      problems.push(`group ${String(g.name)}: rules must be a list`);
+      continue;
+    }
+    for (const r of g.rules as Record<string, unknown>[]) {
+      const id = String(r.alert ?? r.record);
+      for (const k of Object.keys(r))
+        if (!["alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"].includes(k))
+          problems.push(`${id}: unknown key ${k}`);
+      if ((r.alert === undefined) === (r.record === undefined))
+        problems.push(`${id}: exactly one of alert, record`);
+      if (typeof r.expr !== "string" || r.expr.trim() === "") problems.push(`${id}: expr must be a string`);
+      if (r.for !== undefined && (typeof r.for !== "string" || !PROM_DURATION.test(r.for)))
+        problems.push(`${id}: bad for ${JSON.stringify(r.for)}`);
+      if (r.record !== undefined && (r.for !== undefined || r.annotations !== undefined))
+        problems.push(`${id}: a recording rule has no for/annotations`);
+      if (!stringMap(r.labels) || !stringMap(r.annotations))
+        problems.push(`${id}: labels/annotations must map to strings`);
+    }
+  }
   if (problems.length > 0) throw new Error(problems.join("; "));
 }
 

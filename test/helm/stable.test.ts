@@ -38,6 +38,12 @@ void describe("helm template is deterministic", () => {
   void test("twice with the same inputs: byte-identical output (defaults, and every feature on)", () => {
     assert.equal(renderText([]), renderText([]));
     assert.equal(renderText(["-f", ALL_FEATURES]), renderText(["-f", ALL_FEATURES]));
+    const monitoring = [
+      "-f",
+      ALL_FEATURES,
+      ...["prometheusRule", "dashboards", "podMonitor"].flatMap((k) => ["--set", `${k}.enabled=true`]),
+    ];
+    assert.equal(renderText(monitoring), renderText(monitoring));
   });
 
   void test("the derived token differs per release and per namespace", () => {
@@ -61,11 +67,14 @@ void describe("helm template is deterministic", () => {
 void describe("commonLabels and commonAnnotations", () => {
   let objs: K8sObject[];
   before(() => {
-    objs = template({ valuesFiles: [ALL_FEATURES] });
+    objs = template({
+      valuesFiles: [ALL_FEATURES],
+      set: ["prometheusRule.enabled=true", "dashboards.enabled=true", "podMonitor.enabled=true"],
+    });
   });
 
   void test("every object carries them; the chart's own labels and an object's own annotations win", () => {
-    assert.ok(objs.length >= 7, objs.map((o) => o.kind).join(","));
+    assert.ok(objs.length >= 10, objs.map((o) => o.kind).join(","));
     for (const o of objs) {
       const meta = o.metadata as K8sObject["metadata"] & { annotations?: Record<string, string> };
       const where = `${o.kind} ${o.metadata.name}`;

@@ -360,3 +360,21 @@ pod's volumes.
 {{- define "pulsar-push-scaler.sidecarPodLabels" -}}
 {{ .Values.sidecar.podLabel.key }}: {{ .Values.sidecar.podLabel.value | quote }}
 {{- end }}
+
+{{/*
+PromQL label matchers selecting this hub's series (alerts): prometheusRule.selector, else the
+namespace and job labels the chart's ServiceMonitor gives them (job: the Service name, or the
+value of the Service label named by serviceMonitor.jobLabel).
+*/}}
+{{- define "pulsar-push-scaler.hubSelector" -}}
+{{- if .Values.prometheusRule.selector }}
+{{- .Values.prometheusRule.selector }}
+{{- else }}
+{{- $job := include "pulsar-push-scaler.fullname" . }}
+{{- $labels := include "pulsar-push-scaler.labels" . | fromYaml }}
+{{- with .Values.serviceMonitor.jobLabel }}
+{{- $job = get $labels . | default $job }}
+{{- end }}
+{{- printf "namespace=%q, job=%q" .Release.Namespace $job }}
+{{- end }}
+{{- end }}
