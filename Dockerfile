@@ -41,8 +41,11 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY proto ./proto
+# `pulsar-push-scaler` on PATH, so `kubectl exec ... -- pulsar-push-scaler check` works (docs/check.md);
+# dist/cli.js starts with `#!/usr/bin/env node` and is executable (scripts/write-bin.mjs).
+RUN ln -s /app/dist/cli.js /usr/local/bin/pulsar-push-scaler
 # Numeric user and group (no passwd entry needed), matching the chart's runAsUser 10001.
 USER 10001:10001
 EXPOSE 9090 8080
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["pulsar-push-scaler"]
 CMD ["hub"]

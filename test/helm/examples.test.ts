@@ -143,6 +143,22 @@ void describe("chart README", () => {
     assert.deepEqual(snippet.volumes, pod.spec.volumes);
   });
 
+  void test("the root README's sidecar snippet uses the token path the chart mounts", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const sidecar = container(
+      findOne(
+        templateConsumerChart({ release: RELEASE, namespace: NAMESPACE }),
+        "Deployment",
+        "orders-consumer",
+      ),
+      "pulsar-push-scaler-sidecar",
+    );
+    const tokenFile = sidecar.env?.find((e) => e.name === "PPS_HUB_TOKEN_FILE")?.value ?? "";
+    assert.ok(tokenFile !== "");
+    const inReadme = /name: PPS_HUB_TOKEN_FILE, value: (\S+) \}/.exec(readme)?.[1];
+    assert.equal(inReadme, tokenFile);
+  });
+
   void test("documents every key of values.yaml", () => {
     const md = readFileSync(join(CHART, "README.md"), "utf8");
     const documented = new Set(
