@@ -1,5 +1,5 @@
 # pulsar-push-scaler image: one binary, `hub` by default, `sidecar` in consumer pods.
-#   scripts/build-image.sh            (docker or buildah)
+#   scripts/build-image.sh            (a Docker engine, podman or buildah; BASE=host without a registry)
 #   docker build -t pulsar-push-scaler:0.1.0 .
 # Build args: BASE (Node 20 base image), VERSION (image version label), SOURCE (repository URL label).
 ARG BASE=node:20-bookworm-slim
