@@ -173,7 +173,7 @@ grep -q "check" <<<"${out}" || { echo "--help did not list check:" >&2; echo "${
 sim_log="$(mktemp)"
 node --import tsx src/cli.ts sim --port 0 --host 127.0.0.1 >"${sim_log}" 2>&1 &
 sim_pid=$!
-trap 'kill "${sim_pid}" 2>/dev/null; wait "${sim_pid}" 2>/dev/null; rm -f "${sim_log}"' EXIT
+trap 'kill "${sim_pid}" 2>/dev/null || true; wait "${sim_pid}" 2>/dev/null || true; rm -f "${sim_log}"' EXIT
 admin=""
 for _ in $(seq 1 100); do
   admin="$(grep -o '"adminUrl":"[^"]*"' "${sim_log}" | head -1 | cut -d'"' -f4 || true)"
