@@ -15,6 +15,7 @@ import {
   helmOk,
   lint,
   podTemplate,
+  renderNotes,
   template,
   templateConsumerChart,
   validateObject,
@@ -61,6 +62,15 @@ void describe("helm template is deterministic", () => {
       external.find((o) => o.kind === "Secret"),
       undefined,
     );
+  });
+});
+
+void describe("the install notes on the token", () => {
+  void test("warn that a derived token is predictable, unless existingSecret or value is set", () => {
+    assert.match(renderNotes(), /derived from the namespace and release name/);
+    assert.match(renderNotes(), /sidecarToken\.existingSecret/);
+    for (const set of ["sidecarToken.existingSecret=mine", "sidecarToken.value=tok"])
+      assert.doesNotMatch(renderNotes({ set: [set] }), /derived from the namespace/, set);
   });
 });
 
