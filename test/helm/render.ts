@@ -81,10 +81,25 @@ export interface RenderOptions {
   readonly valuesFiles?: readonly string[];
   readonly set?: readonly string[];
   readonly chart?: string;
+  /**
+   * The sidecar token value passed first (later --set and -f win): the chart refuses to render
+   * without one (no cluster to look up here). `null` passes none.
+   */
+  readonly token?: string | null;
 }
 
+/** The sidecar token the renders use unless a test says otherwise. */
+export const TEST_TOKEN = "test-sidecar-token-0123456789abcdef0123456789ab";
+
 function valueArgs(o: RenderOptions): string[] {
-  return [...(o.valuesFiles ?? []).flatMap((f) => ["-f", f]), ...(o.set ?? []).flatMap((s) => ["--set", s])];
+  const token = o.token === undefined ? TEST_TOKEN : o.token;
+  // A consumer chart holds this chart as its dependency "pulsar-push-scaler".
+  const prefix = o.chart?.endsWith("consumer-chart") === true ? "pulsar-push-scaler." : "";
+  return [
+    ...(token === null ? [] : ["--set", `${prefix}sidecarToken.value=${token}`]),
+    ...(o.valuesFiles ?? []).flatMap((f) => ["-f", f]),
+    ...(o.set ?? []).flatMap((s) => ["--set", s]),
+  ];
 }
 
 /**

@@ -15,6 +15,8 @@ import {
   helmOk,
   lint,
   podTemplate,
+  TEST_TOKEN,
+  helm,
   renderNotes,
   template,
   templateConsumerChart,
@@ -25,7 +27,16 @@ import {
 type TokenSecret = K8sObject & { data: Record<string, string> };
 
 function renderText(args: readonly string[]): string {
-  return helmOk(["template", "pps", CHART, "--namespace", "team-a", ...args]);
+  return helmOk([
+    "template",
+    "pps",
+    CHART,
+    "--namespace",
+    "team-a",
+    "--set",
+    `sidecarToken.value=${TEST_TOKEN}`,
+    ...args,
+  ]);
 }
 
 function tokenOf(objs: readonly K8sObject[]): string {
@@ -47,11 +58,12 @@ void describe("helm template is deterministic", () => {
     assert.equal(renderText(monitoring), renderText(monitoring));
   });
 
-  void test("the derived token differs per release and per namespace", () => {
-    const a = tokenOf(template({ release: "pps", namespace: "team-a" }));
-    const b = tokenOf(template({ release: "other", namespace: "team-a" }));
-    const c = tokenOf(template({ release: "pps", namespace: "team-b" }));
-    assert.equal(new Set([a, b, c]).size, 3);
+  void test("without a token and no cluster to look up, the render fails naming both values (never an invented token)", () => {
+    const r = helm(["template", "pps", CHART, "--namespace", "team-a"]);
+    assert.notEqual(r.status, 0, r.stdout);
+    assert.match(r.stderr, /sidecarToken\.existingSecret/);
+    assert.match(r.stderr, /sidecarToken\.value/);
+    assert.match(r.stderr, /team-a\/pps-pulsar-push-scaler-sidecar-token/);
   });
 
   void test("sidecarToken.value is used as given; existingSecret renders no Secret", () => {
@@ -66,11 +78,10 @@ void describe("helm template is deterministic", () => {
 });
 
 void describe("the install notes on the token", () => {
-  void test("warn that a derived token is predictable, unless existingSecret or value is set", () => {
-    assert.match(renderNotes(), /derived from the namespace and release name/);
-    assert.match(renderNotes(), /sidecarToken\.existingSecret/);
+  void test("stay quiet about the token when existingSecret or value gave it", () => {
+    // The other branch (the token kept from the cluster Secret) needs `lookup`, so a cluster.
     for (const set of ["sidecarToken.existingSecret=mine", "sidecarToken.value=tok"])
-      assert.doesNotMatch(renderNotes({ set: [set] }), /derived from the namespace/, set);
+      assert.doesNotMatch(renderNotes({ set: [set] }), /kept from the cluster/, set);
   });
 });
 
