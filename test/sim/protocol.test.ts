@@ -203,6 +203,25 @@ test("subscriptionMode=NonDurable: a durable false subscription that goes with i
   p.close();
 });
 
+test("a reader with receiverQueueSize=1 gets one frame until it acks, however many are published", async () => {
+  const r = await WsClient.connect(readerUrl("wire", "messageId=latest&receiverQueueSize=1"));
+  const p = await WsClient.connect(producerUrl("wire"));
+  await send(p, 1000);
+  const first = await r.next("first frame");
+  assert.equal(first["payload"], b64("m0"));
+  const readerSub = async () => {
+    const subs = (await stats("wire"))["subscriptions"] as Record<string, Frame>;
+    return Object.values(subs)[0] ?? {};
+  };
+  assert.equal((await readerSub())["msgOutCounter"], 1, "one frame outstanding, nothing more sent");
+  r.send({ messageId: first["messageId"] });
+  assert.equal((await r.next("after the ack"))["payload"], b64("m1"));
+  assert.equal((await readerSub())["msgOutCounter"], 2);
+  assert.equal(r.frames.all.length, 2);
+  r.close();
+  p.close();
+});
+
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {
   const p = await WsClient.connect(producerUrl("errs"));
   p.ws.send("{not json");
