@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { eventually } from "../support/latch.js";
-import { b64, fixture, request, upgradeStatus, WsClient, type Frame } from "./helpers.js";
+import { b64, fixture, request, upgradeAnswer, upgradeStatus, WsClient, type Frame } from "./helpers.js";
 
 let sim: RunningSimulator;
 before(async () => {
@@ -220,6 +220,43 @@ test("a reader with receiverQueueSize=1 gets one frame until it acks, however ma
   assert.equal(r.frames.all.length, 2);
   r.close();
   p.close();
+});
+
+test("upgrade errors carry each handler's status and text", async () => {
+  const base = `${sim.wsUrl}/ws/v2`;
+  const topic = "persistent/public/default/upgrades";
+  const cases: [string, number, string | RegExp][] = [
+    [`${base}/reader/${topic}?messageId=bm90LWFuLWlk`, 500, /^Failed to create reader: /],
+    [`${base}/reader/${topic}?messageId=***`, 500, /^Failed to create reader: /],
+    [`${base}/consumer/${topic}`, 400, "Invalid query params: Invalid topic name format"],
+    [`${base}/consumer/${topic}/`, 400, "Invalid query params: Empty subscription name"],
+    [
+      `${base}/consumer/${topic}/s?receiverQueueSize=ten`,
+      400,
+      'Invalid query params: For input string: "ten"',
+    ],
+    [
+      `${base}/consumer/${topic}/s?subscriptionType=Bogus`,
+      400,
+      "Invalid query params: Invalid subscriptionType Bogus",
+    ],
+    [`${base}/producer/persistent/public/ghost/x`, 404, "Failed to create producer: Namespace not found"],
+    [`${base}/reader/persistent/public/ghost/x`, 500, "Failed to create reader: Namespace not found"],
+  ];
+  for (const [url, status, text] of cases) {
+    const a = await upgradeAnswer(url);
+    assert.equal(a.status, status, url);
+    if (typeof text === "string") assert.equal(a.body, text, url);
+    else assert.match(a.body, text, url);
+  }
+});
+
+test("a reader ignores subscriptionName: its subscription is always reader-<10 hex>", async () => {
+  const r = await WsClient.connect(readerUrl("named", "messageId=latest&subscriptionName=mine"));
+  const names = Object.keys((await stats("named"))["subscriptions"] as object);
+  assert.equal(names.length, 1);
+  assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
+  r.close();
 });
 
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {

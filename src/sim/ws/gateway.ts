@@ -26,7 +26,11 @@ interface WsRoute {
   readonly subscription?: string;
 }
 
-/** `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. */
+/**
+ * `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. A
+ * consumer path without its subscription is a bad argument, as ConsumerHandler's
+ * extractSubscription says (400 on the upgrade), not a path nothing serves.
+ */
 export function parseWsPath(path: string): WsRoute | undefined {
   const parts = path.split("/").map((p) => {
     try {
@@ -41,15 +45,47 @@ export function parseWsPath(path: string): WsRoute | undefined {
   if (ns === undefined || topic === undefined) return undefined;
   const name = topicNameOf(domain, tenant, ns, topic);
   if ((kind === "producer" || kind === "reader") && parts.length === 8) return { kind, name };
-  if (kind === "consumer" && parts.length === 9 && sub) return { kind, name, subscription: sub };
+  if (kind === "consumer" && parts.length === 8) {
+    throw new SimBadRequestError("Invalid query params: Invalid topic name format");
+  }
+  if (kind === "consumer" && parts.length === 9) {
+    if (!sub) throw new SimBadRequestError("Invalid query params: Empty subscription name");
+    return { kind, name, subscription: sub };
+  }
   return undefined;
+}
+
+/**
+ * Status and text of a refused upgrade, as each handler writes them: ReaderHandler answers every
+ * failure with 500 "Failed to create reader: ..."; the producer and consumer handlers answer bad
+ * arguments with 400 "Invalid query params: ...", a NotAllowedException with 500, the rest with
+ * their status and "Failed to create producer: ..." / "Failed to subscribe: ...".
+ */
+export function upgradeFailure(kind: WsRoute["kind"] | undefined, err: unknown): [number, string] {
+  const text = err instanceof SimRestError ? err.reason : errorText(err);
+  if (kind === "reader") return [500, `Failed to create reader: ${text}`];
+  if (err instanceof SimRestError && err.status === 400) {
+    return [400, text.startsWith("Invalid query params: ") ? text : `Invalid query params: ${text}`];
+  }
+  const prefix = kind === "producer" ? "Failed to create producer: " : "Failed to subscribe: ";
+  if (err instanceof SimRestError && !(err instanceof SimNotAllowedError)) return [err.status, prefix + text];
+  return [500, prefix + text];
+}
+
+/** Java's Integer.parseInt: a NumberFormatException (an IllegalArgumentException) when malformed. */
+/** The handler a path names, for the error text of a path that failed to parse. */
+function kindOf(path: string): WsRoute["kind"] | undefined {
+  const kind = path.split("/")[3];
+  return kind === "producer" || kind === "consumer" || kind === "reader" ? kind : undefined;
 }
 
 function intParam(q: URLSearchParams, name: string, dflt: number): number {
   const raw = q.get(name);
   if (raw === null) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new SimBadRequestError(`Invalid query params: ${name} must be an integer`);
+  const n = /^[-+]?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+    throw new SimBadRequestError(`Invalid query params: For input string: "${raw}"`);
+  }
   return n;
 }
 
@@ -109,19 +145,9 @@ export class WebSocketGateway implements WebSocketControl {
       session = this.createSession(route, url.searchParams, req, socket);
       if (session instanceof ConsumerSession) session.check();
     } catch (err) {
-      if (err instanceof SimRestError) {
-        const prefix =
-          err.status === 400
-            ? ""
-            : route?.kind === "producer"
-              ? "Failed to create producer: "
-              : "Failed to subscribe: ";
-        // ConsumerHandler answers 400 for bad arguments, 409 for a busy consumer, else 500.
-        const status = err instanceof SimNotAllowedError ? 500 : err.status;
-        return rejectUpgrade(socket, status, `${prefix}${err.reason}`);
-      }
-      this.deps.logger.warn({ err }, "websocket upgrade failed");
-      return rejectUpgrade(socket, 500, errorText(err));
+      if (!(err instanceof SimRestError)) this.deps.logger.warn({ err }, "websocket upgrade failed");
+      const [status, text] = upgradeFailure(route?.kind ?? kindOf(url.pathname), err);
+      return rejectUpgrade(socket, status, text);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sessions.add(session);
@@ -157,9 +183,9 @@ export class WebSocketGateway implements WebSocketControl {
     const start = reader ? this.readerStart(q.get("messageId") ?? "latest") : this.consumerStart(q);
     return new ConsumerSession(this.deps, socket, address, {
       topics,
-      subscription: reader
-        ? (q.get("subscriptionName") ?? `reader-${randomHex(10)}`)
-        : (route.subscription ?? ""),
+      // ReaderHandler reads only readerName, receiverQueueSize, cryptoFailureAction and messageId:
+      // its subscription is always the Java reader's own reader-<10 hex>.
+      subscription: reader ? `reader-${randomHex(10)}` : (route.subscription ?? ""),
       type: reader ? "Exclusive" : type,
       maxPending: queue <= 0 ? 1 : queue,
       pullMode: !reader && q.get("pullMode") === "true",
@@ -176,14 +202,13 @@ export class WebSocketGateway implements WebSocketControl {
     return q.get("subscriptionInitialPosition") === "Earliest" ? "earliest" : "latest";
   }
 
-  /** Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader). */
+  /**
+   * Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader).
+   * A bad id fails inside ReaderHandler's try, so it is a 500 "Failed to create reader: ...".
+   */
   private readerStart(raw: string): StartPosition {
     if (raw === "latest" || raw === "earliest") return raw;
-    try {
-      return { afterEntryId: decodeMessageId(raw).entryId };
-    } catch {
-      throw new SimBadRequestError(`Invalid query params: invalid messageId ${raw}`);
-    }
+    return { afterEntryId: decodeMessageId(raw).entryId };
   }
 
   private applyFault(socket: Duplex, f: FaultSpec): void {
