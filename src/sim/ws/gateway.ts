@@ -6,7 +6,7 @@ import { SimBadRequestError, SimNotAllowedError, SimRestError } from "../errors.
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
-import { rejectUpgrade } from "../http/responses.js";
+import { authRequiredBody, rejectUpgrade } from "../http/responses.js";
 import { fullName, topicNameOf, type TopicName } from "../model/names.js";
 import { decodeMessageId } from "../model/message-id.js";
 import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
@@ -133,7 +133,13 @@ export class WebSocketGateway implements WebSocketControl {
     const fault = this.deps.control.faults.take(rawUrl);
     if (fault) return this.applyFault(socket, fault);
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
-    if (!auth.ok) return rejectUpgrade(socket, 401, "Authentication required");
+    if (!auth.ok) {
+      // The broker's authentication filter sits in front of the WebSocket servlets too.
+      const kind = kindOf(url.pathname) ?? "producer";
+      const servlet = `org.apache.pulsar.websocket.WebSocket${kind[0]?.toUpperCase()}${kind.slice(1)}Servlet-2b9f0e4d`;
+      const { body, contentType } = authRequiredBody(url.pathname, req.headers.accept, servlet);
+      return rejectUpgrade(socket, 401, body, contentType);
+    }
     let route: WsRoute | undefined;
     let session: ProducerSession | ConsumerSession;
     try {
