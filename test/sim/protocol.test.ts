@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { MAX_TEXT_FRAME_BYTES } from "../../src/sim/ws/gateway.js";
+import { isJavaBase64 } from "../../src/sim/ws/producer.js";
 import { eventually } from "../support/latch.js";
 import { b64, fixture, request, upgradeAnswer, upgradeStatus, WsClient, type Frame } from "./helpers.js";
 
@@ -257,6 +259,23 @@ test("a reader ignores subscriptionName: its subscription is always reader-<10 h
   assert.equal(names.length, 1);
   assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
   r.close();
+});
+
+test("inbound text frames over webSocketMaxTextFrameSize (1 MiB) close the session with 1009", async () => {
+  const p = await WsClient.connect(producerUrl("big"));
+  const payload = "A".repeat(MAX_TEXT_FRAME_BYTES - 100);
+  p.send({ payload, context: "fits" });
+  const ack = await p.next("ack of a frame under the cap");
+  assert.equal(ack["result"], "ok");
+  p.send({ payload: payload + "A".repeat(200), context: "over" });
+  assert.equal((await p.closed).code, 1009);
+});
+
+test("base64 is checked as Java decodes it, in linear time for any size", () => {
+  for (const ok of ["", "QQ", "QQ==", "QUI", "QUI=", "QUJD", "SGVsbG8gV29ybGQ="])
+    assert.ok(isJavaBase64(ok), ok);
+  for (const bad of ["Q", "QQ=", "Q===", "***", "QUJD=", "QU=I"]) assert.equal(isJavaBase64(bad), false, bad);
+  assert.equal(isJavaBase64("A".repeat(6_000_000)), true, "no stack overflow on megabytes");
 });
 
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {

@@ -14,6 +14,9 @@ import { ConsumerSession, randomHex } from "./consumer.js";
 import { ProducerSession } from "./producer.js";
 import { remoteAddress, type Session, type SessionDeps } from "./session.js";
 
+/** The WebSocket service's default webSocketMaxTextFrameSize. */
+export const MAX_TEXT_FRAME_BYTES = 1024 * 1024;
+
 export interface GatewayDeps extends SessionDeps {
   readonly control: ControlState;
   readonly authenticator: Authenticator;
@@ -91,7 +94,8 @@ function intParam(q: URLSearchParams, name: string, dflt: number): number {
 
 /** Upgrades WebSocket requests into sessions, applying auth, faults and the control API's mode. */
 export class WebSocketGateway implements WebSocketControl {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // webSocketMaxTextFrameSize (1 MiB by default): a larger frame closes the session with 1009.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME_BYTES });
   private readonly sessions = new Set<Session>();
   /** Every upgrade socket, including hung and failed ones, so close() can end them. */
   private readonly sockets = new Set<Duplex>();
