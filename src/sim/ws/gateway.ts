@@ -134,12 +134,11 @@ export class WebSocketGateway implements WebSocketControl {
     socket.on("close", () => this.sockets.delete(socket));
     const rawUrl = req.url ?? "/";
     const url = new URL(rawUrl, "http://sim");
-    if (this.deps.enabled === false) {
+    if (this.deps.control.wsMode !== this.mode) this.setMode(this.deps.control.wsMode);
+    if (this.deps.enabled === false || this.mode === "refuse") {
       // No servlet on /ws/*: Jetty's 404 page, before authentication (nothing is mapped there).
       return rejectUpgrade(socket, 404, notFoundPage(url.pathname), "text/html;charset=utf-8");
     }
-    if (this.deps.control.wsMode !== this.mode) this.setMode(this.deps.control.wsMode);
-    if (this.mode === "refuse") return rejectUpgrade(socket, 404, "Not Found");
     const fault = this.deps.control.faults.take(rawUrl);
     if (fault) return this.applyFault(socket, fault);
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
