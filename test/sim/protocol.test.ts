@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { decodeMessageId } from "../../src/sim/model/message-id.js";
 import { MAX_TEXT_FRAME_BYTES } from "../../src/sim/ws/gateway.js";
 import { isJavaBase64 } from "../../src/sim/ws/producer.js";
 import { eventually } from "../support/latch.js";
@@ -259,6 +260,55 @@ test("a reader ignores subscriptionName: its subscription is always reader-<10 h
   assert.equal(names.length, 1);
   assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
   r.close();
+});
+
+test("batchingEnabled=true: a batch is one entry, its messages carry batch indexes, msgBacklog counts entries", async () => {
+  const c = await WsClient.connect(consumerUrl("batched", "workers"));
+  const p = await WsClient.connect(`${producerUrl("batched")}?batchingEnabled=true&batchingMaxMessages=3`);
+  await send(p, 3);
+  const acks = p.frames.all.filter((f) => f["result"] === "ok");
+  const ids = acks.map((a) => decodeMessageId(a["messageId"] as string));
+  assert.deepEqual(
+    ids.map((i) => i.batchIndex),
+    [0, 1, 2],
+  );
+  assert.equal(new Set(ids.map((i) => i.entryId)).size, 1, "one entry");
+  const s = await stats("batched");
+  assert.equal(s["msgInCounter"], 3, "messages in");
+  assert.equal((await sub("batched", "workers"))["msgBacklog"], 1, "one entry of backlog");
+  const got = [await c.next("m0"), await c.next("m1"), await c.next("m2")];
+  assert.deepEqual(
+    got.map((m) => m["payload"]),
+    [b64("m0"), b64("m1"), b64("m2")],
+  );
+  assert.deepEqual(
+    got.map((m) => m["messageId"]),
+    acks.map((a) => a["messageId"]),
+  );
+  c.send({ messageId: got[0]?.["messageId"] });
+  c.send({ messageId: got[1]?.["messageId"] });
+  c.send({ type: "isEndOfTopic" });
+  await c.next("round trip", 5000, (f) => "endOfTopic" in f);
+  assert.equal(
+    (await sub("batched", "workers"))["msgBacklog"],
+    1,
+    "two of three acknowledged: the entry stays",
+  );
+  c.send({ messageId: got[2]?.["messageId"] });
+  await eventually(
+    async () => (await sub("batched", "workers"))["msgBacklog"] === 0,
+    5000,
+    "all three acknowledged",
+  );
+  const r = await WsClient.connect(readerUrl("batched", "messageId=earliest&receiverQueueSize=1"));
+  const first = await r.next("reader: first of the batch");
+  assert.equal(first["payload"], b64("m0"));
+  r.send({ messageId: first["messageId"] });
+  assert.equal((await r.next("one more per ack"))["payload"], b64("m1"));
+  assert.equal(r.frames.all.length, 2, "the third waits for the next ack");
+  r.close();
+  c.close();
+  p.close();
 });
 
 test("inbound text frames over webSocketMaxTextFrameSize (1 MiB) close the session with 1009", async () => {

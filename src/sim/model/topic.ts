@@ -4,7 +4,14 @@ import { encodeMessageId } from "./message-id.js";
 import { fullName, type TopicName } from "./names.js";
 import { RateWindow } from "./rates.js";
 import { Subscription, type EntryLog } from "./subscription.js";
-import type { ConsumerInit, Entry, MessageInput, StartPosition, SubscriptionType } from "./types.js";
+import type {
+  BatchedMessage,
+  ConsumerInit,
+  Entry,
+  MessageInput,
+  StartPosition,
+  SubscriptionType,
+} from "./types.js";
 
 export interface ProducerInfo {
   readonly id: number;
@@ -76,12 +83,14 @@ export class Topic implements EntryLog {
     return this.entries[entryId - this.firstRetained];
   }
 
-  messageId(entryId: number): string {
+  /** The id of an entry, or of message `batchIndex` of a batch of `batchSize`. */
+  messageId(entryId: number, batchIndex = -1, batchSize?: number): string {
     return encodeMessageId({
       ledgerId: this.deps.ledgerId,
       entryId,
       partition: this.deps.partitionIndex,
-      batchIndex: -1,
+      batchIndex,
+      ...(batchSize !== undefined ? { batchSize } : {}),
     });
   }
 
@@ -108,10 +117,44 @@ export class Topic implements EntryLog {
       ...(input.eventTime !== undefined ? { eventTime: input.eventTime } : {}),
       ...(input.deliverAt !== undefined && input.deliverAt > now ? { deliverAt: input.deliverAt } : {}),
     };
-    this.msgInCounter++;
+    this.append(entry, 1);
+    return { entryId, messageId: this.messageId(entryId) };
+  }
+
+  /**
+   * Publishes messages as one batch entry (a batching producer's flush): msgInCounter counts the
+   * messages, the log and every backlog one entry. Returns the id of each message.
+   */
+  publishBatch(inputs: readonly MessageInput[]): { entryId: number; messageIds: string[] } {
+    if (inputs.length === 0) throw new RangeError("empty batch");
+    const entryId = this.nextEntryId++;
+    const batch: BatchedMessage[] = inputs.map((m) => ({
+      payload: m.payload,
+      size: Buffer.byteLength(m.payload, "base64"),
+      properties: m.properties ?? {},
+      ...(m.key !== undefined ? { key: m.key } : {}),
+      ...(m.eventTime !== undefined ? { eventTime: m.eventTime } : {}),
+    }));
+    const head = batch[0] as BatchedMessage;
+    this.append(
+      {
+        ...head,
+        entryId,
+        size: batch.reduce((n, m) => n + m.size, 0),
+        publishTime: this.deps.clock.now(),
+        batch,
+      },
+      batch.length,
+    );
+    return { entryId, messageIds: batch.map((_, i) => this.messageId(entryId, i, batch.length)) };
+  }
+
+  private append(entry: Entry, messages: number): void {
+    const { entryId, size } = entry;
+    this.msgInCounter += messages;
     this.bytesInCounter += size;
-    this.lastPublishTimeStamp = now;
-    this.rateIn.record(1, size);
+    this.lastPublishTimeStamp = entry.publishTime;
+    this.rateIn.record(messages, size);
     if (this.persistent) {
       this.entries.push(entry);
       this.storageSize += size;
@@ -119,7 +162,6 @@ export class Topic implements EntryLog {
     }
     for (const sub of this.subscriptions.values()) sub.onPublish(entry);
     this.trim();
-    return { entryId, messageId: this.messageId(entryId) };
   }
 
   /**

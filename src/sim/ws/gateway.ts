@@ -183,9 +183,18 @@ export class WebSocketGateway implements WebSocketControl {
     const topics = this.deps.broker.resolveOrCreate(route.name);
     const address = remoteAddress(req);
     if (route.kind === "producer") {
+      const batching = q.get("batchingEnabled")?.toLowerCase() === "true";
       return new ProducerSession(this.deps, socket, address, {
         topics,
         producerName: q.get("producerName") ?? `standalone-0-${this.deps.broker.nextId()}`,
+        ...(batching
+          ? {
+              batching: {
+                maxMessages: Math.max(1, intParam(q, "batchingMaxMessages", 1000)),
+                maxDelayMs: Math.max(0, intParam(q, "batchingMaxPublishDelay", 1)),
+              },
+            }
+          : {}),
       });
     }
     const type = (q.get("subscriptionType") ?? "Exclusive") as SubscriptionType;
