@@ -2,7 +2,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import WebSocket from "ws";
-import { ArrivalsUnavailableError, AuthenticationError, TimeoutError } from "../../src/pulsar/errors.js";
+import {
+  ArrivalsUnavailableError,
+  AuthenticationError,
+  SubscriptionNotFoundError,
+  TimeoutError,
+} from "../../src/pulsar/errors.js";
 import type { ArrivalStatus } from "../../src/pulsar/ports.js";
 import type { ArrivalEvent } from "../../src/pulsar/snapshot.js";
 import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
@@ -145,6 +150,31 @@ void test("tripwire: 1,000 messages while armed deliver one; re-armed from lates
   assert.equal((await rawStats("orders")).msgOutCounter - before, out + 1, "from latest: nothing older read");
   assert.equal(w.events.length, 2);
   assert.equal(a.arrivals.counters().badFrames, 0);
+});
+
+void test("a non-durable subscription with a backlog never shows up in our snapshot", async (t) => {
+  await sim.control.reset();
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const wire = new WebSocket(
+    `${sim.wsUrl}/ws/v2/consumer/persistent/public/default/orders/wire?subscriptionMode=NonDurable`,
+  );
+  const got = new Latch(1);
+  wire.on("message", () => got.hit());
+  await new Promise<void>((resolve, reject) => {
+    wire.once("open", () => resolve());
+    wire.once("error", reject);
+  });
+  t.after(async () => {
+    wire.close();
+    await a.close();
+  });
+  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1 });
+  await got.wait(3000, "delivered, never acked");
+  const raw = (await rawStats("orders")).subscriptions["wire"];
+  assert.equal(raw?.durable, false);
+  const snap = await a.stats.topicStats(orders);
+  assert.deepEqual([...snap.subscriptions.keys()], ["workers"], "the non-durable one is dropped");
+  assert.throws(() => subscriptionOf(snap, "wire"), SubscriptionNotFoundError);
 });
 
 void test("partitions each get a tripwire, each fires once and re-arms alone", async (t) => {
