@@ -5,15 +5,9 @@ import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { AuthProvider } from "./auth/provider.js";
 import { mapTransportError } from "./error-mapping.js";
-import {
-  ArrivalsUnavailableError,
-  AuthenticationError,
-  AuthorizationError,
-  NetworkError,
-  TimeoutError,
-  UpgradeError,
-} from "./errors.js";
+import { ArrivalsUnavailableError, AuthenticationError, NetworkError, TimeoutError } from "./errors.js";
 import type { ArrivalStatus } from "./ports.js";
+import { socketError, upgradeError } from "./reader-errors.js";
 import { MAX_FRAME_BYTES, parseReaderFrame } from "./reader-frame.js";
 import { safeUrl } from "./safe-url.js";
 import type { ArrivalEvent } from "./snapshot.js";
@@ -151,16 +145,10 @@ export class ReaderConnection {
     }, handshakeMs);
     ws.on("unexpected-response", (_req, res: IncomingMessage) => {
       res.resume();
-      fail(this.upgradeError(res.statusCode ?? 0));
+      fail(upgradeError(res.statusCode ?? 0, this.safe));
     });
     ws.on("error", (err) => {
-      const code = "code" in err ? String(err.code) : "";
-      failure ??=
-        code === "ECONNREFUSED"
-          ? new ArrivalsUnavailableError("WebSocket service refused the connection", this.safe, {
-              cause: err,
-            })
-          : mapTransportError(err, this.safe);
+      failure ??= socketError(err, this.safe);
     });
     ws.on("open", () => {
       this.unavailableSaid = false;
@@ -194,14 +182,6 @@ export class ReaderConnection {
       this.renewNow = false;
       this.retry(failure ?? new NetworkError(`WebSocket closed by the server (code ${code})`, this.safe));
     });
-  }
-
-  private upgradeError(status: number): Error {
-    const what = `WebSocket upgrade answered HTTP ${status}`;
-    if (status === 401) return new AuthenticationError(what, this.safe);
-    if (status === 403) return new AuthorizationError(what, this.safe);
-    if (status === 404) return new ArrivalsUnavailableError(`${what}: WebSocket service is off`, this.safe);
-    return new UpgradeError(what, this.safe, status);
   }
 
   private onFrame(ws: WebSocket, data: WebSocket.RawData, fail: (err: Error) => void): void {
