@@ -1,16 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { errorText } from "../../lib/errors.js";
-import { SimBadRequestError, SimNotAllowedError, SimRestError } from "../errors.js";
+import { SimBadRequestError, SimRestError } from "../errors.js";
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
 import { authRequiredBody, notFoundPage, rejectUpgrade } from "../http/responses.js";
-import { fullName, topicNameOf, type TopicName } from "../model/names.js";
+import { fullName } from "../model/names.js";
 import { decodeMessageId } from "../model/message-id.js";
 import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
 import { ConsumerSession, randomHex } from "./consumer.js";
+import { intParam, parseWsPath, upgradeFailure, wsKindOf, type WsRoute } from "./routes.js";
 import { ProducerSession } from "./producer.js";
 import { remoteAddress, type Session, type SessionDeps } from "./session.js";
 
@@ -23,75 +23,6 @@ export interface GatewayDeps extends SessionDeps {
   readonly authorizer: Authorizer;
   /** False: the WebSocket service is off (`--websocket off`). */
   readonly enabled?: boolean;
-}
-
-interface WsRoute {
-  readonly kind: "producer" | "consumer" | "reader";
-  readonly name: TopicName;
-  readonly subscription?: string;
-}
-
-/**
- * `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. A
- * consumer path without its subscription is a bad argument, as ConsumerHandler's
- * extractSubscription says (400 on the upgrade), not a path nothing serves.
- */
-export function parseWsPath(path: string): WsRoute | undefined {
-  const parts = path.split("/").map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
-  const [empty, ws, v2, kind, domain, tenant, ns, topic, sub] = parts;
-  if (empty !== "" || ws !== "ws" || v2 !== "v2" || domain === undefined || tenant === undefined)
-    return undefined;
-  if (ns === undefined || topic === undefined) return undefined;
-  const name = topicNameOf(domain, tenant, ns, topic);
-  if ((kind === "producer" || kind === "reader") && parts.length === 8) return { kind, name };
-  if (kind === "consumer" && parts.length === 8) {
-    throw new SimBadRequestError("Invalid query params: Invalid topic name format");
-  }
-  if (kind === "consumer" && parts.length === 9) {
-    if (!sub) throw new SimBadRequestError("Invalid query params: Empty subscription name");
-    return { kind, name, subscription: sub };
-  }
-  return undefined;
-}
-
-/**
- * Status and text of a refused upgrade, as each handler writes them: ReaderHandler answers every
- * failure with 500 "Failed to create reader: ..."; the producer and consumer handlers answer bad
- * arguments with 400 "Invalid query params: ...", a NotAllowedException with 500, the rest with
- * their status and "Failed to create producer: ..." / "Failed to subscribe: ...".
- */
-export function upgradeFailure(kind: WsRoute["kind"] | undefined, err: unknown): [number, string] {
-  const text = err instanceof SimRestError ? err.reason : errorText(err);
-  if (kind === "reader") return [500, `Failed to create reader: ${text}`];
-  if (err instanceof SimRestError && err.status === 400) {
-    return [400, text.startsWith("Invalid query params: ") ? text : `Invalid query params: ${text}`];
-  }
-  const prefix = kind === "producer" ? "Failed to create producer: " : "Failed to subscribe: ";
-  if (err instanceof SimRestError && !(err instanceof SimNotAllowedError)) return [err.status, prefix + text];
-  return [500, prefix + text];
-}
-
-/** Java's Integer.parseInt: a NumberFormatException (an IllegalArgumentException) when malformed. */
-/** The handler a path names, for the error text of a path that failed to parse. */
-function kindOf(path: string): WsRoute["kind"] | undefined {
-  const kind = path.split("/")[3];
-  return kind === "producer" || kind === "consumer" || kind === "reader" ? kind : undefined;
-}
-
-function intParam(q: URLSearchParams, name: string, dflt: number): number {
-  const raw = q.get(name);
-  if (raw === null) return dflt;
-  const n = /^[-+]?\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1 || n < -(2 ** 31)) {
-    throw new SimBadRequestError(`Invalid query params: For input string: "${raw}"`);
-  }
-  return n;
 }
 
 /** Upgrades WebSocket requests into sessions, applying auth, faults and the control API's mode. */
@@ -144,7 +75,7 @@ export class WebSocketGateway implements WebSocketControl {
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
     if (!auth.ok) {
       // The broker's authentication filter sits in front of the WebSocket servlets too.
-      const kind = kindOf(url.pathname) ?? "producer";
+      const kind = wsKindOf(url.pathname) ?? "producer";
       const servlet = `org.apache.pulsar.websocket.WebSocket${kind[0]?.toUpperCase()}${kind.slice(1)}Servlet-2b9f0e4d`;
       const { body, contentType } = authRequiredBody(url.pathname, req.headers.accept, servlet);
       return rejectUpgrade(socket, 401, body, contentType);
@@ -161,7 +92,7 @@ export class WebSocketGateway implements WebSocketControl {
       if (session instanceof ConsumerSession) session.check();
     } catch (err) {
       if (!(err instanceof SimRestError)) this.deps.logger.warn({ err }, "websocket upgrade failed");
-      const [status, text] = upgradeFailure(route?.kind ?? kindOf(url.pathname), err);
+      const [status, text] = upgradeFailure(route?.kind ?? wsKindOf(url.pathname), err);
       return rejectUpgrade(socket, status, text);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
