@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { decodeMessageId } from "../../src/sim/model/message-id.js";
+import { MAX_TEXT_FRAME_BYTES } from "../../src/sim/ws/gateway.js";
+import { isJavaBase64 } from "../../src/sim/ws/producer.js";
 import { eventually } from "../support/latch.js";
-import { b64, fixture, request, upgradeStatus, WsClient, type Frame } from "./helpers.js";
+import { b64, fixture, request, upgradeAnswer, upgradeStatus, WsClient, type Frame } from "./helpers.js";
 
 let sim: RunningSimulator;
 before(async () => {
@@ -178,6 +181,151 @@ test("a reader appears as a non-durable reader-<10 hex> subscription until it di
   early.close();
   after.close();
   p.close();
+});
+
+test("subscriptionMode=NonDurable: a durable false subscription that goes with its last consumer", async () => {
+  const nd = "subscriptionType=Shared&subscriptionMode=NonDurable";
+  const c = await WsClient.connect(consumerUrl("nondur", "wire", nd));
+  const s = await sub("nondur", "wire");
+  assert.equal(s["isDurable"], false);
+  assert.equal(s["durable"], false);
+  const p = await WsClient.connect(producerUrl("nondur"));
+  await send(p, 1);
+  assert.equal((await c.next("non-durable message"))["payload"], b64("m0"));
+  const durable = await WsClient.connect(consumerUrl("nondur", "workers"));
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "workers", nd)), 500);
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "wire")), 500);
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "x", "subscriptionMode=Bogus")), 400);
+  c.close();
+  await eventually(
+    async () => !("wire" in ((await stats("nondur"))["subscriptions"] as object)),
+    5000,
+    "non-durable subscription deleted with its consumer",
+  );
+  durable.close();
+  p.close();
+});
+
+test("a reader with receiverQueueSize=1 gets one frame until it acks, however many are published", async () => {
+  const r = await WsClient.connect(readerUrl("wire", "messageId=latest&receiverQueueSize=1"));
+  const p = await WsClient.connect(producerUrl("wire"));
+  await send(p, 1000);
+  const first = await r.next("first frame");
+  assert.equal(first["payload"], b64("m0"));
+  const readerSub = async () => {
+    const subs = (await stats("wire"))["subscriptions"] as Record<string, Frame>;
+    return Object.values(subs)[0] ?? {};
+  };
+  assert.equal((await readerSub())["msgOutCounter"], 1, "one frame outstanding, nothing more sent");
+  r.send({ messageId: first["messageId"] });
+  assert.equal((await r.next("after the ack"))["payload"], b64("m1"));
+  assert.equal((await readerSub())["msgOutCounter"], 2);
+  assert.equal(r.frames.all.length, 2);
+  r.close();
+  p.close();
+});
+
+test("upgrade errors carry each handler's status and text", async () => {
+  const base = `${sim.wsUrl}/ws/v2`;
+  const topic = "persistent/public/default/upgrades";
+  const cases: [string, number, string | RegExp][] = [
+    [`${base}/reader/${topic}?messageId=bm90LWFuLWlk`, 500, /^Failed to create reader: /],
+    [`${base}/reader/${topic}?messageId=***`, 500, /^Failed to create reader: /],
+    [`${base}/consumer/${topic}`, 400, "Invalid query params: Invalid topic name format"],
+    [`${base}/consumer/${topic}/`, 400, "Invalid query params: Empty subscription name"],
+    [
+      `${base}/consumer/${topic}/s?receiverQueueSize=ten`,
+      400,
+      'Invalid query params: For input string: "ten"',
+    ],
+    [
+      `${base}/consumer/${topic}/s?subscriptionType=Bogus`,
+      400,
+      "Invalid query params: Invalid subscriptionType Bogus",
+    ],
+    [`${base}/producer/persistent/public/ghost/x`, 404, "Failed to create producer: Namespace not found"],
+    [`${base}/reader/persistent/public/ghost/x`, 500, "Failed to create reader: Namespace not found"],
+  ];
+  for (const [url, status, text] of cases) {
+    const a = await upgradeAnswer(url);
+    assert.equal(a.status, status, url);
+    if (typeof text === "string") assert.equal(a.body, text, url);
+    else assert.match(a.body, text, url);
+  }
+});
+
+test("a reader ignores subscriptionName: its subscription is always reader-<10 hex>", async () => {
+  const r = await WsClient.connect(readerUrl("named", "messageId=latest&subscriptionName=mine"));
+  const names = Object.keys((await stats("named"))["subscriptions"] as object);
+  assert.equal(names.length, 1);
+  assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
+  r.close();
+});
+
+test("batchingEnabled=true: a batch is one entry, its messages carry batch indexes, msgBacklog counts entries", async () => {
+  const c = await WsClient.connect(consumerUrl("batched", "workers"));
+  const p = await WsClient.connect(`${producerUrl("batched")}?batchingEnabled=true&batchingMaxMessages=3`);
+  await send(p, 3);
+  const acks = p.frames.all.filter((f) => f["result"] === "ok");
+  const ids = acks.map((a) => decodeMessageId(a["messageId"] as string));
+  assert.deepEqual(
+    ids.map((i) => i.batchIndex),
+    [0, 1, 2],
+  );
+  assert.equal(new Set(ids.map((i) => i.entryId)).size, 1, "one entry");
+  const s = await stats("batched");
+  assert.equal(s["msgInCounter"], 3, "messages in");
+  assert.equal((await sub("batched", "workers"))["msgBacklog"], 1, "one entry of backlog");
+  const got = [await c.next("m0"), await c.next("m1"), await c.next("m2")];
+  assert.deepEqual(
+    got.map((m) => m["payload"]),
+    [b64("m0"), b64("m1"), b64("m2")],
+  );
+  assert.deepEqual(
+    got.map((m) => m["messageId"]),
+    acks.map((a) => a["messageId"]),
+  );
+  c.send({ messageId: got[0]?.["messageId"] });
+  c.send({ messageId: got[1]?.["messageId"] });
+  c.send({ type: "isEndOfTopic" });
+  await c.next("round trip", 5000, (f) => "endOfTopic" in f);
+  assert.equal(
+    (await sub("batched", "workers"))["msgBacklog"],
+    1,
+    "two of three acknowledged: the entry stays",
+  );
+  c.send({ messageId: got[2]?.["messageId"] });
+  await eventually(
+    async () => (await sub("batched", "workers"))["msgBacklog"] === 0,
+    5000,
+    "all three acknowledged",
+  );
+  const r = await WsClient.connect(readerUrl("batched", "messageId=earliest&receiverQueueSize=1"));
+  const first = await r.next("reader: first of the batch");
+  assert.equal(first["payload"], b64("m0"));
+  r.send({ messageId: first["messageId"] });
+  assert.equal((await r.next("one more per ack"))["payload"], b64("m1"));
+  assert.equal(r.frames.all.length, 2, "the third waits for the next ack");
+  r.close();
+  c.close();
+  p.close();
+});
+
+test("inbound text frames over webSocketMaxTextFrameSize (1 MiB) close the session with 1009", async () => {
+  const p = await WsClient.connect(producerUrl("big"));
+  const payload = "A".repeat(MAX_TEXT_FRAME_BYTES - 100);
+  p.send({ payload, context: "fits" });
+  const ack = await p.next("ack of a frame under the cap");
+  assert.equal(ack["result"], "ok");
+  p.send({ payload: payload + "A".repeat(200), context: "over" });
+  assert.equal((await p.closed).code, 1009);
+});
+
+test("base64 is checked as Java decodes it, in linear time for any size", () => {
+  for (const ok of ["", "QQ", "QQ==", "QUI", "QUI=", "QUJD", "SGVsbG8gV29ybGQ="])
+    assert.ok(isJavaBase64(ok), ok);
+  for (const bad of ["Q", "QQ=", "Q===", "***", "QUJD=", "QU=I"]) assert.equal(isJavaBase64(bad), false, bad);
+  assert.equal(isJavaBase64("A".repeat(6_000_000)), true, "no stack overflow on megabytes");
 });
 
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {

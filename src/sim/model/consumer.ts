@@ -34,11 +34,12 @@ export class SubConsumer {
     return this.init.name;
   }
 
-  recordSent(bytes: number, now: number): void {
-    this.msgOutCounter++;
+  /** An entry of `count` messages (a batch) went out. */
+  recordSent(bytes: number, now: number, count = 1): void {
+    this.msgOutCounter += count;
     this.bytesOutCounter += bytes;
     this.lastConsumedTimestamp = now;
     if (this.firstMessagesSentTimestamp === 0) this.firstMessagesSentTimestamp = now;
-    this.outRate.record(1, bytes);
+    this.outRate.record(count, bytes);
   }
 }

@@ -12,6 +12,8 @@ export interface MessageIdParts {
   readonly partition: number;
   /** -1 when the message is not part of a batch. */
   readonly batchIndex: number;
+  /** Messages in the batch (batch_size = 6), written by a batch message's id. */
+  readonly batchSize?: number;
 }
 
 function pushVarint(out: number[], value: bigint): void {
@@ -33,6 +35,7 @@ export function encodeMessageId(id: MessageIdParts): string {
   field(2, id.entryId);
   if (id.partition >= 0) field(3, id.partition);
   if (id.batchIndex >= 0) field(4, id.batchIndex);
+  if (id.batchSize !== undefined && id.batchSize > 0) field(6, id.batchSize);
   return Buffer.from(out).toString("base64");
 }
 

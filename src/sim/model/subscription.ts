@@ -11,7 +11,7 @@ export interface EntryLog {
   /** Oldest entry id still stored (older ones were trimmed after every cursor passed them). */
   firstId(): number;
   get(entryId: number): Entry | undefined;
-  messageId(entryId: number): string;
+  messageId(entryId: number, batchIndex?: number, batchSize?: number): string;
   /** Ids of entries carrying a deliverAt (small; pruned by the topic). */
   delayedIds(): ReadonlySet<number>;
 }
@@ -263,12 +263,13 @@ export class Subscription {
     this.replay.delete(id);
     this.delayed.delete(id);
     if (id >= this.readPos) this.readPos = id + 1;
-    consumer.init.flow.take();
-    consumer.recordSent(entry.size, now);
-    this.msgOutCounter++;
+    const count = entry.batch?.length ?? 1;
+    consumer.init.flow.take(count);
+    consumer.recordSent(entry.size, now, count);
+    this.msgOutCounter += count;
     this.bytesOutCounter += entry.size;
     this.lastConsumedTimestamp = now;
-    this.outRate.record(1, entry.size);
+    this.outRate.record(count, entry.size);
     const redeliveryCount = this.redeliveries.get(id) ?? 0;
     if (consumer.init.autoAck) {
       if (this.log.persistent) this.ackCumulative(id);
@@ -276,7 +277,15 @@ export class Subscription {
       this.pending.set(id, consumer);
       consumer.unacked.add(id);
     }
-    consumer.init.sink.deliver({ entry, messageId: this.log.messageId(id), redeliveryCount });
+    const n = entry.batch?.length;
+    consumer.init.sink.deliver({
+      entry,
+      messageId: this.log.messageId(id),
+      redeliveryCount,
+      ...(n !== undefined
+        ? { batchIds: Array.from({ length: n }, (_, i) => this.log.messageId(id, i, n)) }
+        : {}),
+    });
   }
 
   /** The next entry to hand out: replays first, then due delayed entries, then new entries. */

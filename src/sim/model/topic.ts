@@ -1,10 +1,17 @@
 import type { Clock } from "../../lib/clock.js";
-import { SimConflictError } from "../errors.js";
+import { SimConflictError, SimNotAllowedError } from "../errors.js";
 import { encodeMessageId } from "./message-id.js";
 import { fullName, type TopicName } from "./names.js";
 import { RateWindow } from "./rates.js";
 import { Subscription, type EntryLog } from "./subscription.js";
-import type { ConsumerInit, Entry, MessageInput, StartPosition, SubscriptionType } from "./types.js";
+import type {
+  BatchedMessage,
+  ConsumerInit,
+  Entry,
+  MessageInput,
+  StartPosition,
+  SubscriptionType,
+} from "./types.js";
 
 export interface ProducerInfo {
   readonly id: number;
@@ -76,12 +83,14 @@ export class Topic implements EntryLog {
     return this.entries[entryId - this.firstRetained];
   }
 
-  messageId(entryId: number): string {
+  /** The id of an entry, or of message `batchIndex` of a batch of `batchSize`. */
+  messageId(entryId: number, batchIndex = -1, batchSize?: number): string {
     return encodeMessageId({
       ledgerId: this.deps.ledgerId,
       entryId,
       partition: this.deps.partitionIndex,
-      batchIndex: -1,
+      batchIndex,
+      ...(batchSize !== undefined ? { batchSize } : {}),
     });
   }
 
@@ -108,10 +117,44 @@ export class Topic implements EntryLog {
       ...(input.eventTime !== undefined ? { eventTime: input.eventTime } : {}),
       ...(input.deliverAt !== undefined && input.deliverAt > now ? { deliverAt: input.deliverAt } : {}),
     };
-    this.msgInCounter++;
+    this.append(entry, 1);
+    return { entryId, messageId: this.messageId(entryId) };
+  }
+
+  /**
+   * Publishes messages as one batch entry (a batching producer's flush): msgInCounter counts the
+   * messages, the log and every backlog one entry. Returns the id of each message.
+   */
+  publishBatch(inputs: readonly MessageInput[]): { entryId: number; messageIds: string[] } {
+    if (inputs.length === 0) throw new RangeError("empty batch");
+    const entryId = this.nextEntryId++;
+    const batch: BatchedMessage[] = inputs.map((m) => ({
+      payload: m.payload,
+      size: Buffer.byteLength(m.payload, "base64"),
+      properties: m.properties ?? {},
+      ...(m.key !== undefined ? { key: m.key } : {}),
+      ...(m.eventTime !== undefined ? { eventTime: m.eventTime } : {}),
+    }));
+    const head = batch[0] as BatchedMessage;
+    this.append(
+      {
+        ...head,
+        entryId,
+        size: batch.reduce((n, m) => n + m.size, 0),
+        publishTime: this.deps.clock.now(),
+        batch,
+      },
+      batch.length,
+    );
+    return { entryId, messageIds: batch.map((_, i) => this.messageId(entryId, i, batch.length)) };
+  }
+
+  private append(entry: Entry, messages: number): void {
+    const { entryId, size } = entry;
+    this.msgInCounter += messages;
     this.bytesInCounter += size;
-    this.lastPublishTimeStamp = now;
-    this.rateIn.record(1, size);
+    this.lastPublishTimeStamp = entry.publishTime;
+    this.rateIn.record(messages, size);
     if (this.persistent) {
       this.entries.push(entry);
       this.storageSize += size;
@@ -119,13 +162,18 @@ export class Topic implements EntryLog {
     }
     for (const sub of this.subscriptions.values()) sub.onPublish(entry);
     this.trim();
-    return { entryId, messageId: this.messageId(entryId) };
   }
 
-  /** Finds or creates a subscription; a connected subscription of another type is busy (409). */
+  /**
+   * Finds or creates a subscription; a connected subscription of another type is busy (409), one of
+   * the other durability is not allowed. A non-durable one (`durable` false: readers, the
+   * tripwire, `subscriptionMode=NonDurable`) lives while it has a consumer: the last one leaving
+   * through `unsubscribe` deletes it.
+   */
   subscription(name: string, type: SubscriptionType, durable: boolean, start: StartPosition): Subscription {
     const existing = this.subscriptions.get(name);
     if (existing) {
+      checkDurability(existing, durable);
       if (existing.consumers.size > 0 && existing.type !== type) {
         throw new SimConflictError(`Subscription is of different type`);
       }
@@ -146,14 +194,16 @@ export class Topic implements EntryLog {
     consumerId: number,
     init: ConsumerInit,
   ): Subscription {
-    this.checkSubscribe(name, type);
+    this.checkSubscribe(name, type, durable);
     const sub = this.subscription(name, type, durable, start);
     sub.addConsumer(consumerId, init);
     return sub;
   }
 
-  checkSubscribe(name: string, type: SubscriptionType): void {
+  /** What `subscribe` would refuse, checked before a WebSocket upgrade or a binary SUBSCRIBE. */
+  checkSubscribe(name: string, type: SubscriptionType, durable: boolean): void {
     const sub = this.subscriptions.get(name);
+    if (sub) checkDurability(sub, durable);
     if (!sub || sub.consumers.size === 0) return;
     if (sub.type !== type) throw new SimConflictError("Subscription is of different type");
     if (type === "Exclusive") throw new SimConflictError("Exclusive consumer is already connected");
@@ -197,4 +247,14 @@ export class Topic implements EntryLog {
     this.entries = this.entries.slice(drop);
     this.firstRetained = min;
   }
+}
+
+/** PersistentTopic refuses to open a subscription under the name of one of the other durability. */
+function checkDurability(existing: Subscription, durable: boolean): void {
+  if (existing.durable === durable) return;
+  throw new SimNotAllowedError(
+    existing.durable
+      ? "Durable subscription with the same name already exists."
+      : "NonDurable subscription with the same name already exists.",
+  );
 }

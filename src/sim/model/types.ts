@@ -1,4 +1,18 @@
-/** One stored message (an entry: the simulator never batches, so one message is one entry). */
+/** One message of a batch entry. */
+export interface BatchedMessage {
+  /** base64 payload exactly as the producer sent it. */
+  readonly payload: string;
+  readonly size: number;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly key?: string;
+  readonly eventTime?: number;
+}
+
+/**
+ * One stored entry: a single message, or (with `batch`) a batch a producer sent as one entry. As in
+ * Pulsar, a batch is one entry of the log (msgBacklog counts entries) and its messages have ids
+ * with batch indexes; a single message's fields are then those of the first.
+ */
 export interface Entry {
   readonly entryId: number;
   /** base64 payload exactly as the producer sent it. */
@@ -11,6 +25,8 @@ export interface Entry {
   readonly eventTime?: number;
   /** Epoch ms before which Shared/Key_Shared subscriptions do not deliver it. */
   readonly deliverAt?: number;
+  /** The messages of a batch entry (absent for a single message). */
+  readonly batch?: readonly BatchedMessage[];
 }
 
 export type SubscriptionType = "Exclusive" | "Shared" | "Failover" | "Key_Shared";
@@ -26,6 +42,8 @@ export interface Delivery {
   readonly entry: Entry;
   readonly messageId: string;
   readonly redeliveryCount: number;
+  /** A batch entry: the id of each of its messages (batch index and size in them). */
+  readonly batchIds?: readonly string[];
 }
 
 /** Where a subscription hands messages to a connected consumer (a WebSocket session). */
@@ -36,7 +54,8 @@ export interface ConsumerSink {
 /** Delivery permits of a consumer; may be shared by the per-partition consumers of one session. */
 export interface Flow {
   available(): number;
-  take(): void;
+  /** One entry handed out, carrying `count` messages (a batch takes as many permits as it holds). */
+  take(count?: number): void;
 }
 
 export interface ConsumerInit {

@@ -5,7 +5,7 @@ import { javaIsoTime } from "../java-time.js";
 import { decodeMessageId } from "../model/message-id.js";
 import type { Subscription } from "../model/subscription.js";
 import type { Topic } from "../model/topic.js";
-import type { Delivery, Flow, StartPosition, SubscriptionType } from "../model/types.js";
+import type { BatchedMessage, Delivery, Flow, StartPosition, SubscriptionType } from "../model/types.js";
 import { PulsarCloseCode, Session, type SessionDeps } from "./session.js";
 
 export interface ConsumerParams {
@@ -23,6 +23,8 @@ export interface ConsumerParams {
   readonly start: (topic: Topic) => StartPosition;
   /** Readers: non-durable `reader-<10 hex>` subscription, acks only free a permit. */
   readonly reader: boolean;
+  /** `subscriptionMode=NonDurable` (readers are always non-durable). */
+  readonly durable: boolean;
 }
 
 export const CLIENT_VERSION = "Pulsar-Java-v4.1.0";
@@ -39,24 +41,34 @@ interface Attached {
   readonly consumerId: number;
 }
 
+/** A batch entry whose messages were handed out: acknowledged once every one of them is. */
+interface OpenBatch {
+  readonly size: number;
+  readonly acked: Set<number>;
+}
+
 /**
  * A WebSocket consumer or reader. Push mode: at most `maxPending` frames are outstanding; each
- * ack or nack frees one. Pull mode: `{"type":"permit"}` frames grant deliveries.
+ * ack or nack frees one. Pull mode: `{"type":"permit"}` frames grant deliveries. Each message of a
+ * batch entry is its own frame; those beyond what may be sent wait in the session (the receiver
+ * queue of the Java consumer inside the WebSocket service), and a batch entry is acknowledged to
+ * the subscription once all its messages are (the client's batch acker).
  */
 export class ConsumerSession extends Session {
   private outstanding = 0;
   private permits = 0;
   private attached: Attached[] = [];
   private readonly nackTimers = new Set<TimerHandle>();
+  private readonly queued: object[] = [];
+  /** Open batches by `${partition}:${entryId}`. */
+  private readonly batches = new Map<string, OpenBatch>();
   private readonly flow: Flow = {
     available: () => {
       if (!this.isOpen || this.isFrozen) return 0;
-      return this.p.pullMode ? this.permits : this.p.maxPending - this.outstanding;
+      return this.room() - this.queued.length;
     },
-    take: () => {
-      if (this.p.pullMode) this.permits--;
-      else this.outstanding++;
-    },
+    // Frames are counted as they are sent (drain).
+    take: () => undefined,
   };
 
   constructor(
@@ -70,7 +82,9 @@ export class ConsumerSession extends Session {
 
   /** Before the upgrade: a busy Exclusive subscription answers 409. */
   check(): void {
-    if (!this.p.reader) for (const t of this.p.topics) t.checkSubscribe(this.p.subscription, this.p.type);
+    if (!this.p.reader) {
+      for (const t of this.p.topics) t.checkSubscribe(this.p.subscription, this.p.type, this.p.durable);
+    }
   }
 
   protected open(): void {
@@ -89,7 +103,7 @@ export class ConsumerSession extends Session {
         const sub = topic.subscribe(
           this.p.subscription,
           this.p.type,
-          !this.p.reader,
+          this.p.durable,
           this.p.start(topic),
           consumerId,
           init,
@@ -104,15 +118,38 @@ export class ConsumerSession extends Session {
 
   private deliver(d: Delivery): void {
     const e = d.entry;
-    this.send({
-      messageId: d.messageId,
-      payload: e.payload,
-      properties: e.properties,
+    const frame = (messageId: string, m: Omit<BatchedMessage, "size">) => ({
+      messageId,
+      payload: m.payload,
+      properties: m.properties,
       publishTime: javaIsoTime(e.publishTime),
-      ...(e.eventTime !== undefined ? { eventTime: javaIsoTime(e.eventTime) } : {}),
+      ...(m.eventTime !== undefined ? { eventTime: javaIsoTime(m.eventTime) } : {}),
       redeliveryCount: d.redeliveryCount,
-      ...(e.key !== undefined ? { key: e.key } : {}),
+      ...(m.key !== undefined ? { key: m.key } : {}),
     });
+    if (e.batch && d.batchIds) {
+      const id = decodeMessageId(d.messageId);
+      if (!this.p.reader)
+        this.batches.set(`${id.partition}:${id.entryId}`, { size: e.batch.length, acked: new Set() });
+      e.batch.forEach((m, i) => this.queued.push(frame(d.batchIds?.[i] ?? d.messageId, m)));
+    } else {
+      this.queued.push(frame(d.messageId, e));
+    }
+    this.drain();
+  }
+
+  /** What may be sent now: permits (pull mode) or room under maxPending. */
+  private room(): number {
+    return this.p.pullMode ? this.permits : this.p.maxPending - this.outstanding;
+  }
+
+  private drain(): void {
+    while (this.queued.length > 0 && this.isOpen && !this.isFrozen && this.room() > 0) {
+      const f = this.queued.shift() as object;
+      if (this.p.pullMode) this.permits--;
+      else this.outstanding++;
+      this.send(f);
+    }
   }
 
   protected onText(text: string): void {
@@ -171,8 +208,21 @@ export class ConsumerSession extends Session {
         ? this.attached[0]
         : this.attached.find((a) => a.topic.partitionIndex === id.partition);
     if (target && target.topic.ledgerId === id.ledgerId && !this.p.reader) {
-      if (negative) this.scheduleRedelivery(target.sub, id.entryId);
-      else target.sub.ack(id.entryId);
+      const key = `${id.partition}:${id.entryId}`;
+      const batch = id.batchIndex >= 0 ? this.batches.get(key) : undefined;
+      if (negative) {
+        // The whole batch comes again.
+        this.batches.delete(key);
+        this.scheduleRedelivery(target.sub, id.entryId);
+      } else if (batch) {
+        batch.acked.add(id.batchIndex);
+        if (batch.acked.size >= batch.size) {
+          this.batches.delete(key);
+          target.sub.ack(id.entryId);
+        }
+      } else {
+        target.sub.ack(id.entryId);
+      }
     }
     if (!this.p.pullMode) this.outstanding = Math.max(0, this.outstanding - 1);
     this.dispatch();
@@ -188,6 +238,7 @@ export class ConsumerSession extends Session {
   }
 
   private dispatch(): void {
+    this.drain();
     for (const a of this.attached) a.sub.dispatch();
   }
 

@@ -1,61 +1,34 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { errorText } from "../../lib/errors.js";
 import { SimBadRequestError, SimRestError } from "../errors.js";
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
-import { rejectUpgrade } from "../http/responses.js";
-import { fullName, topicNameOf, type TopicName } from "../model/names.js";
+import { authRequiredBody, notFoundPage, rejectUpgrade } from "../http/responses.js";
+import { fullName } from "../model/names.js";
 import { decodeMessageId } from "../model/message-id.js";
 import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
 import { ConsumerSession, randomHex } from "./consumer.js";
+import { intParam, parseWsPath, upgradeFailure, wsKindOf, type WsRoute } from "./routes.js";
 import { ProducerSession } from "./producer.js";
 import { remoteAddress, type Session, type SessionDeps } from "./session.js";
+
+/** The WebSocket service's default webSocketMaxTextFrameSize. */
+export const MAX_TEXT_FRAME_BYTES = 1024 * 1024;
 
 export interface GatewayDeps extends SessionDeps {
   readonly control: ControlState;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
-}
-
-interface WsRoute {
-  readonly kind: "producer" | "consumer" | "reader";
-  readonly name: TopicName;
-  readonly subscription?: string;
-}
-
-/** `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. */
-export function parseWsPath(path: string): WsRoute | undefined {
-  const parts = path.split("/").map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
-  const [empty, ws, v2, kind, domain, tenant, ns, topic, sub] = parts;
-  if (empty !== "" || ws !== "ws" || v2 !== "v2" || domain === undefined || tenant === undefined)
-    return undefined;
-  if (ns === undefined || topic === undefined) return undefined;
-  const name = topicNameOf(domain, tenant, ns, topic);
-  if ((kind === "producer" || kind === "reader") && parts.length === 8) return { kind, name };
-  if (kind === "consumer" && parts.length === 9 && sub) return { kind, name, subscription: sub };
-  return undefined;
-}
-
-function intParam(q: URLSearchParams, name: string, dflt: number): number {
-  const raw = q.get(name);
-  if (raw === null) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new SimBadRequestError(`Invalid query params: ${name} must be an integer`);
-  return n;
+  /** False: the WebSocket service is off (`--websocket off`). */
+  readonly enabled?: boolean;
 }
 
 /** Upgrades WebSocket requests into sessions, applying auth, faults and the control API's mode. */
 export class WebSocketGateway implements WebSocketControl {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // webSocketMaxTextFrameSize (1 MiB by default): a larger frame closes the session with 1009.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME_BYTES });
   private readonly sessions = new Set<Session>();
   /** Every upgrade socket, including hung and failed ones, so close() can end them. */
   private readonly sockets = new Set<Duplex>();
@@ -93,11 +66,20 @@ export class WebSocketGateway implements WebSocketControl {
     const rawUrl = req.url ?? "/";
     const url = new URL(rawUrl, "http://sim");
     if (this.deps.control.wsMode !== this.mode) this.setMode(this.deps.control.wsMode);
-    if (this.mode === "refuse") return rejectUpgrade(socket, 404, "Not Found");
+    if (this.deps.enabled === false || this.mode === "refuse") {
+      // No servlet on /ws/*: Jetty's 404 page, before authentication (nothing is mapped there).
+      return rejectUpgrade(socket, 404, notFoundPage(url.pathname), "text/html;charset=utf-8");
+    }
     const fault = this.deps.control.faults.take(rawUrl);
     if (fault) return this.applyFault(socket, fault);
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
-    if (!auth.ok) return rejectUpgrade(socket, 401, "Authentication required");
+    if (!auth.ok) {
+      // The broker's authentication filter sits in front of the WebSocket servlets too.
+      const kind = wsKindOf(url.pathname) ?? "producer";
+      const servlet = `org.apache.pulsar.websocket.WebSocket${kind[0]?.toUpperCase()}${kind.slice(1)}Servlet-2b9f0e4d`;
+      const { body, contentType } = authRequiredBody(url.pathname, req.headers.accept, servlet);
+      return rejectUpgrade(socket, 401, body, contentType);
+    }
     let route: WsRoute | undefined;
     let session: ProducerSession | ConsumerSession;
     try {
@@ -109,22 +91,17 @@ export class WebSocketGateway implements WebSocketControl {
       session = this.createSession(route, url.searchParams, req, socket);
       if (session instanceof ConsumerSession) session.check();
     } catch (err) {
-      if (err instanceof SimRestError) {
-        const prefix =
-          err.status === 400
-            ? ""
-            : route?.kind === "producer"
-              ? "Failed to create producer: "
-              : "Failed to subscribe: ";
-        return rejectUpgrade(socket, err.status, `${prefix}${err.reason}`);
-      }
-      this.deps.logger.warn({ err }, "websocket upgrade failed");
-      return rejectUpgrade(socket, 500, errorText(err));
+      if (!(err instanceof SimRestError)) this.deps.logger.warn({ err }, "websocket upgrade failed");
+      const [status, text] = upgradeFailure(route?.kind ?? wsKindOf(url.pathname), err);
+      return rejectUpgrade(socket, status, text);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sessions.add(session);
       ws.on("close", () => this.sessions.delete(session));
-      session.attach(ws, this.mode === "hang");
+      session.attach(ws, this.mode === "hang", {
+        expiresAt: auth.expiresAt,
+        verify: (token) => this.deps.authenticator.verifyToken(token),
+      });
     });
   }
 
@@ -137,9 +114,18 @@ export class WebSocketGateway implements WebSocketControl {
     const topics = this.deps.broker.resolveOrCreate(route.name);
     const address = remoteAddress(req);
     if (route.kind === "producer") {
+      const batching = q.get("batchingEnabled")?.toLowerCase() === "true";
       return new ProducerSession(this.deps, socket, address, {
         topics,
         producerName: q.get("producerName") ?? `standalone-0-${this.deps.broker.nextId()}`,
+        ...(batching
+          ? {
+              batching: {
+                maxMessages: Math.max(1, intParam(q, "batchingMaxMessages", 1000)),
+                maxDelayMs: Math.max(0, intParam(q, "batchingMaxPublishDelay", 1)),
+              },
+            }
+          : {}),
       });
     }
     const type = (q.get("subscriptionType") ?? "Exclusive") as SubscriptionType;
@@ -148,12 +134,16 @@ export class WebSocketGateway implements WebSocketControl {
     }
     const queue = Math.min(intParam(q, "receiverQueueSize", 1000), 1000);
     const reader = route.kind === "reader";
+    const mode = reader ? "NonDurable" : (q.get("subscriptionMode") ?? "Durable");
+    if (mode !== "Durable" && mode !== "NonDurable") {
+      throw new SimBadRequestError(`Invalid query params: Invalid subscriptionMode ${mode}`);
+    }
     const start = reader ? this.readerStart(q.get("messageId") ?? "latest") : this.consumerStart(q);
     return new ConsumerSession(this.deps, socket, address, {
       topics,
-      subscription: reader
-        ? (q.get("subscriptionName") ?? `reader-${randomHex(10)}`)
-        : (route.subscription ?? ""),
+      // ReaderHandler reads only readerName, receiverQueueSize, cryptoFailureAction and messageId:
+      // its subscription is always the Java reader's own reader-<10 hex>.
+      subscription: reader ? `reader-${randomHex(10)}` : (route.subscription ?? ""),
       type: reader ? "Exclusive" : type,
       maxPending: queue <= 0 ? 1 : queue,
       pullMode: !reader && q.get("pullMode") === "true",
@@ -162,6 +152,7 @@ export class WebSocketGateway implements WebSocketControl {
       nackDelayMs: intParam(q, "negativeAckRedeliveryDelay", 60_000),
       start: () => start,
       reader,
+      durable: mode === "Durable",
     });
   }
 
@@ -169,14 +160,13 @@ export class WebSocketGateway implements WebSocketControl {
     return q.get("subscriptionInitialPosition") === "Earliest" ? "earliest" : "latest";
   }
 
-  /** Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader). */
+  /**
+   * Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader).
+   * A bad id fails inside ReaderHandler's try, so it is a 500 "Failed to create reader: ...".
+   */
   private readerStart(raw: string): StartPosition {
     if (raw === "latest" || raw === "earliest") return raw;
-    try {
-      return { afterEntryId: decodeMessageId(raw).entryId };
-    } catch {
-      throw new SimBadRequestError(`Invalid query params: invalid messageId ${raw}`);
-    }
+    return { afterEntryId: decodeMessageId(raw).entryId };
   }
 
   private applyFault(socket: Duplex, f: FaultSpec): void {

@@ -1,16 +1,40 @@
 import type { Duplex } from "node:stream";
+import type { TimerHandle } from "../../lib/clock.js";
 import { RateWindow } from "../model/rates.js";
 import type { Topic } from "../model/topic.js";
+import type { MessageInput } from "../model/types.js";
 import { CLIENT_VERSION } from "./consumer.js";
 import { Session, type SessionDeps } from "./session.js";
 
-/** Java's basic Base64 decoder: standard alphabet, padding optional. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+const ALPHABET = /^[A-Za-z0-9+/]*$/;
+
+/**
+ * Java's basic Base64 decoder: standard alphabet, padding optional. Checked without a regex that
+ * backtracks per character: a payload of millions of characters must not exhaust the stack.
+ */
+export function isJavaBase64(s: string): boolean {
+  let end = s.length;
+  if (s.endsWith("==")) end -= 2;
+  else if (s.endsWith("=")) end -= 1;
+  const body = s.slice(0, end);
+  if (!ALPHABET.test(body)) return false;
+  const rest = body.length % 4;
+  if (rest === 1) return false;
+  const padding = s.length - end;
+  return padding === 0 || rest + padding === 4;
+}
 
 export interface ProducerParams {
   /** One topic, or every partition of a partitioned topic. */
   readonly topics: readonly Topic[];
   readonly producerName: string;
+  /** `batchingEnabled=true`: `batchingMaxMessages` (1000) and `batchingMaxPublishDelay` ms (1). */
+  readonly batching?: { readonly maxMessages: number; readonly maxDelayMs: number };
+}
+
+interface Pending {
+  readonly input: MessageInput;
+  readonly context: unknown;
 }
 
 function sendError(code: number, errorMsg: string, context: unknown): object {
@@ -40,6 +64,9 @@ function partitionForKey(key: string, n: number): number {
 export class ProducerSession extends Session {
   private readonly ids: number[] = [];
   private readonly home: number;
+  /** Messages waiting for their batch, per partition index. */
+  private readonly batches = new Map<number, Pending[]>();
+  private batchTimer: TimerHandle | undefined;
 
   constructor(
     deps: SessionDeps,
@@ -79,7 +106,7 @@ export class ProducerSession extends Session {
     const context = msg["context"];
     const payload = msg["payload"];
     if (typeof payload !== "string") return this.send(sendError(7, "Missing payload", context));
-    if (!BASE64.test(payload)) {
+    if (!isJavaBase64(payload)) {
       return this.send(
         sendError(7, "Invalid Base64 message-payload error=Illegal base64 character", context),
       );
@@ -100,19 +127,58 @@ export class ProducerSession extends Session {
           : undefined;
     const eventTime = typeof msg["eventTime"] === "string" ? Date.parse(msg["eventTime"]) : NaN;
     const index = key !== undefined ? partitionForKey(key, this.p.topics.length) : this.home;
-    const topic = this.p.topics[index] as Topic;
-    const { messageId } = topic.publish({
+    const input: MessageInput = {
       payload,
       ...(properties ? { properties } : {}),
       ...(key !== undefined ? { key } : {}),
       ...(deliverAt !== undefined ? { deliverAt } : {}),
       ...(Number.isFinite(eventTime) ? { eventTime } : {}),
-    });
-    topic.producers.get(this.ids[index] ?? -1)?.rateIn.record(1, Buffer.byteLength(payload, "base64"));
-    this.send({ result: "ok", messageId, ...(typeof context === "string" ? { context } : {}) });
+    };
+    const batching = this.p.batching;
+    // A delayed message is never batched (the Java producer sends it on its own).
+    if (!batching || deliverAt !== undefined) {
+      this.flush(index);
+      const { messageId } = (this.p.topics[index] as Topic).publish(input);
+      return this.acked(index, [{ input, context }], [messageId]);
+    }
+    const pending = this.batches.get(index) ?? [];
+    this.batches.set(index, pending);
+    pending.push({ input, context });
+    if (pending.length >= batching.maxMessages) return this.flush(index);
+    this.batchTimer ??= this.deps.clock.setTimeout(() => {
+      this.batchTimer = undefined;
+      for (const i of [...this.batches.keys()]) this.flush(i);
+    }, batching.maxDelayMs);
+  }
+
+  /** Publishes the waiting batch of a partition as one entry. */
+  private flush(index: number): void {
+    const pending = this.batches.get(index);
+    if (!pending || pending.length === 0) return;
+    this.batches.delete(index);
+    const { messageIds } = (this.p.topics[index] as Topic).publishBatch(pending.map((m) => m.input));
+    this.acked(index, pending, messageIds);
+  }
+
+  /** Counts what a partition's producer published and answers each message with its id. */
+  private acked(index: number, msgs: readonly Pending[], messageIds: readonly string[]): void {
+    const topic = this.p.topics[index] as Topic;
+    const bytes = msgs.reduce((n, m) => n + Buffer.byteLength(m.input.payload, "base64"), 0);
+    topic.producers.get(this.ids[index] ?? -1)?.rateIn.record(msgs.length, bytes);
+    msgs.forEach(({ context }, i) =>
+      this.send({
+        result: "ok",
+        messageId: messageIds[i],
+        ...(typeof context === "string" ? { context } : {}),
+      }),
+    );
   }
 
   protected cleanup(): void {
+    // Closing, the Java producer still sends what it batched.
+    if (this.batchTimer) this.deps.clock.clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    for (const i of [...this.batches.keys()]) this.flush(i);
     this.p.topics.forEach((t, i) => t.producers.delete(this.ids[i] ?? -1));
   }
 }
