@@ -66,7 +66,21 @@ export const sidecarSchema = {
   hubCaFile: field({
     flag: "hub-ca-file",
     env: "PPS_HUB_CA_FILE",
-    doc: "hub mode: CA bundle (PEM) to verify a wss:// hub",
+    doc: "hub mode: CA bundle (PEM) to verify a wss:// hub (read again on every connect)",
+    parser: str,
+    default: undefined,
+  }),
+  hubCertFile: field({
+    flag: "hub-cert-file",
+    env: "PPS_HUB_CERT_FILE",
+    doc: "hub mode: client certificate (PEM) for a wss:// hub that requires one (--http-tls-client-ca-file); needs --hub-key-file",
+    parser: str,
+    default: undefined,
+  }),
+  hubKeyFile: field({
+    flag: "hub-key-file",
+    env: "PPS_HUB_KEY_FILE",
+    doc: "hub mode: private key (PEM) of --hub-cert-file",
     parser: str,
     default: undefined,
   }),
@@ -144,10 +158,27 @@ export interface HubModeSettings extends Common {
   readonly mode: "hub";
   readonly hubUrl: string;
   readonly token: { readonly file: string } | { readonly value: string };
-  readonly caFile: string | undefined;
+  /** wss:// only: the CA bundle and client certificate files, read on every connect. */
+  readonly tls: HubTlsFiles | undefined;
   readonly pod: string;
   readonly namespace: string;
   readonly keys: readonly WatchKey[];
+}
+
+/** The sidecar's TLS files for a wss:// hub. */
+export interface HubTlsFiles {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+function hubTlsFiles(cfg: SidecarConfig): HubTlsFiles | undefined {
+  const { hubCaFile: caFile, hubCertFile: certFile, hubKeyFile: keyFile } = cfg;
+  if (caFile === undefined && certFile === undefined) return undefined;
+  return {
+    ...(caFile !== undefined && { caFile }),
+    ...(certFile !== undefined && keyFile !== undefined && { certFile, keyFile }),
+  };
 }
 
 /** Standalone mode: serve KEDA's gRPC service from this process's own watchers. */
@@ -200,7 +231,7 @@ export function sidecarSettings(
       mode: "hub",
       hubUrl: cfg.hubUrl,
       token: cfg.hubTokenFile !== undefined ? { file: cfg.hubTokenFile } : { value: cfg.hubToken ?? "" },
-      caFile: cfg.hubCaFile,
+      tls: hubTlsFiles(cfg),
       pod: cfg.podName ?? "",
       namespace: cfg.podNamespace ?? "",
       keys,
@@ -242,8 +273,20 @@ function hubProblems(cfg: SidecarConfig, checks: Checks): string[] {
       "hub mode needs exactly one of --hub-token-file (PPS_HUB_TOKEN_FILE) and the token in PPS_HUB_TOKEN",
     );
   }
-  if (cfg.hubCaFile !== undefined && !existsSync(cfg.hubCaFile)) {
-    problems.push(`--hub-ca-file ${JSON.stringify(cfg.hubCaFile)} does not exist`);
+  for (const [flag, file] of [
+    ["--hub-ca-file", cfg.hubCaFile],
+    ["--hub-cert-file", cfg.hubCertFile],
+    ["--hub-key-file", cfg.hubKeyFile],
+  ] as const) {
+    if (file !== undefined && !existsSync(file))
+      problems.push(`${flag} ${JSON.stringify(file)} does not exist`);
+  }
+  if ((cfg.hubCertFile === undefined) !== (cfg.hubKeyFile === undefined)) {
+    problems.push("--hub-cert-file and --hub-key-file must be set together");
+  }
+  const tlsGiven = cfg.hubCaFile !== undefined || cfg.hubCertFile !== undefined;
+  if (tlsGiven && cfg.hubUrl?.startsWith("wss:") === false) {
+    problems.push("--hub-ca-file and --hub-cert-file need a wss:// --hub-url");
   }
   if (cfg.podName === undefined) {
     if (checks.ok("podName")) {
