@@ -4,7 +4,7 @@ import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { rssBytes } from "../../test/support/proc-status.js";
 import { killAll, startHub, startSim, type HubProc, type Proc } from "../../test/support/programs.js";
 import { ensureSubscription, refFor } from "../../test/support/pulsar.js";
-import { chartNodeOptions } from "../lib/chart-node-options.js";
+import { chartNodeOptions } from "../../test/support/chart-node-options.js";
 import { delay } from "../lib/load.js";
 import { mb } from "../lib/proc-sample.js";
 import { info, judged, type Figure } from "../lib/report.js";

@@ -7,7 +7,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * The hub's NODE_OPTIONS as the Helm chart deploys it (hub.nodeOptions in values.yaml), for the
- * scenarios that judge the hub under the chart's heap caps (footprint, hostile-metadata).
+ * hostile suite (test/hostile/) and the scenarios that judge the hub under the chart's heap caps
+ * (footprint, hostile-metadata).
  */
 export function chartNodeOptions(): string {
   const values = parse(readFileSync(join(ROOT, "helm", "pulsar-push-scaler", "values.yaml"), "utf8")) as {
