@@ -31,6 +31,11 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Attack name -> how it runs with its size. */
 export const ATTACKS: Readonly<Record<string, (a: AttackArgs) => Promise<AttackResult>>> = {
+  // No attack for [ms]: the valid caller's latency on the machine as it is (the rows' baseline).
+  none: async (a) => {
+    await delay(a.size[0] ?? 0);
+    return { sent: 0, outcomes: {} };
+  },
   "oversized-metadata": (a) => oversizedMetadata(a.target, a.size[0] ?? 0),
   "wide-metadata": (a) => wideMetadata(a.target, a.size[0] ?? 0),
   "junk-values": (a) => junkValues(a.target, a.size[0] ?? 0),

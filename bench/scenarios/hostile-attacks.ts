@@ -33,6 +33,7 @@ interface Row {
 
 // Capacity junk last: it leaves --max-scaled-objects full of healthy names for the idle TTL.
 const ROWS: readonly Row[] = [
+  { attack: "none", what: "no attack, the baseline", size: [10_000], quick: [3000] },
   { attack: "oversized-metadata", what: "3.9 MB topic values", size: [200], quick: [20] },
   { attack: "wide-metadata", what: "50,000-key metadata maps", size: [40], quick: [5] },
   { attack: "junk-values", what: "distinct 1 KiB invalid values", size: [20_000], quick: [2000] },

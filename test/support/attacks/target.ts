@@ -2,7 +2,7 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 
 /**
  * Hostile callers of a hub on loopback, for the hostile suite (test/hostile/) and the benchmark
- * rows of `npm run bench -- --hostile`. Each attack
+ * rows of `npm run bench -- --hostile` (bench/scenarios/hostile-attacks.ts). Each attack
  * is bounded (its sizes come in as arguments), reports what the hub answered, and leaves nothing
  * open when it resolves.
  */
