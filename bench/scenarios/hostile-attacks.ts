@@ -148,6 +148,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
         return { sent: 0, outcomes: { "attacker failed": 1 } };
       });
       await p.stop();
+      ctx.log(`${NAME}: ${row.attack}: the attacker was answered ${outcomes(result)}`);
       const lat = summarize(p.latencies);
       const alive = hub.isRunning();
       const ok = alive && p.failures() === 0 && lat.p99 < 50 && peak < limit;
