@@ -1,17 +1,18 @@
-import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
 import { int, str, type Parser } from "../src/lib/config-parsers.js";
 import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
-import { LIMITS } from "../src/contract/limits.js";
 import { maxStreamsField } from "../src/keda/stream-limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
 import type { WatchKey } from "../src/state/key.js";
 import { timingsFromConfig, watchTimingsSchema } from "../src/watch/timings-schema.js";
 import type { WatchTimings } from "../src/watch/timings.js";
+import { hubProblems, hubTlsFiles, type HubTlsFiles } from "./hub-flags.js";
 import { resolveWatchKeys, watchArg } from "./watch-arg.js";
+
+export type { HubTlsFiles };
 
 /** ws:// or wss:// URL of the hub's sidecar endpoint. */
 const hubUrl: Parser<string> = {
@@ -165,22 +166,6 @@ export interface HubModeSettings extends Common {
   readonly keys: readonly WatchKey[];
 }
 
-/** The sidecar's TLS files for a wss:// hub. */
-export interface HubTlsFiles {
-  readonly caFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-}
-
-function hubTlsFiles(cfg: SidecarConfig): HubTlsFiles | undefined {
-  const { hubCaFile: caFile, hubCertFile: certFile, hubKeyFile: keyFile } = cfg;
-  if (caFile === undefined && certFile === undefined) return undefined;
-  return {
-    ...(caFile !== undefined && { caFile }),
-    ...(certFile !== undefined && keyFile !== undefined && { certFile, keyFile }),
-  };
-}
-
 /** Standalone mode: serve KEDA's gRPC service from this process's own watchers. */
 export interface StandaloneSettings extends Common {
   readonly mode: "standalone";
@@ -260,52 +245,4 @@ export function loadSidecarConfig(
   // Unreachable: without a mode sidecarSettings reported a problem, and loadConfig threw it.
   if (loaded.config === undefined) throw new ConfigError(["set --hub-url or --grpc-port"]);
   return { help: false, config: loaded.config };
-}
-
-/** What hub mode needs beyond the common fields. */
-function hubProblems(cfg: SidecarConfig, checks: Checks): string[] {
-  const problems: string[] = [];
-  if (
-    (cfg.hubTokenFile === undefined) === (cfg.hubToken === undefined) &&
-    checks.ok("hubTokenFile", "hubToken")
-  ) {
-    problems.push(
-      "hub mode needs exactly one of --hub-token-file (PPS_HUB_TOKEN_FILE) and the token in PPS_HUB_TOKEN",
-    );
-  }
-  for (const [flag, file] of [
-    ["--hub-ca-file", cfg.hubCaFile],
-    ["--hub-cert-file", cfg.hubCertFile],
-    ["--hub-key-file", cfg.hubKeyFile],
-  ] as const) {
-    if (file !== undefined && !existsSync(file))
-      problems.push(`${flag} ${JSON.stringify(file)} does not exist`);
-  }
-  if ((cfg.hubCertFile === undefined) !== (cfg.hubKeyFile === undefined)) {
-    problems.push("--hub-cert-file and --hub-key-file must be set together");
-  }
-  const tlsGiven = cfg.hubCaFile !== undefined || cfg.hubCertFile !== undefined;
-  if (tlsGiven && cfg.hubUrl?.startsWith("wss:") === false) {
-    problems.push("--hub-ca-file and --hub-cert-file need a wss:// --hub-url");
-  }
-  if (cfg.podName === undefined) {
-    if (checks.ok("podName")) {
-      problems.push("hub mode needs --pod-name (env POD_NAME, from the downward API metadata.name)");
-    }
-  } else if (cfg.podName.length > LIMITS.podChars) {
-    problems.push(`--pod-name must be at most ${LIMITS.podChars} characters`);
-  }
-  if (cfg.podNamespace === undefined) {
-    if (checks.ok("podNamespace")) {
-      problems.push(
-        "hub mode needs --pod-namespace (env POD_NAMESPACE, from the downward API metadata.namespace)",
-      );
-    }
-  } else if (cfg.podNamespace.length > LIMITS.namespaceChars) {
-    problems.push(`--pod-namespace must be at most ${LIMITS.namespaceChars} characters`);
-  }
-  if (cfg.watch.length === 0 && checks.ok("watch")) {
-    problems.push("hub mode needs at least one --watch topic:subscription (PPS_WATCH)");
-  }
-  return problems;
 }
