@@ -1,17 +1,18 @@
-import { existsSync } from "node:fs";
 import type { LevelWithSilent } from "pino";
 import { int, str, type Parser } from "../src/lib/config-parsers.js";
 import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 import { logLevelField } from "../src/lib/logger.js";
-import { LIMITS } from "../src/contract/limits.js";
 import { maxStreamsField } from "../src/keda/stream-limits.js";
 import type { ClusterConfig } from "../src/pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../src/pulsar/cluster-schema.js";
 import type { WatchKey } from "../src/state/key.js";
 import { timingsFromConfig, watchTimingsSchema } from "../src/watch/timings-schema.js";
 import type { WatchTimings } from "../src/watch/timings.js";
+import { hubProblems, hubTlsFiles, type HubTlsFiles } from "./hub-flags.js";
 import { resolveWatchKeys, watchArg } from "./watch-arg.js";
+
+export type { HubTlsFiles };
 
 /** ws:// or wss:// URL of the hub's sidecar endpoint. */
 const hubUrl: Parser<string> = {
@@ -66,7 +67,21 @@ export const sidecarSchema = {
   hubCaFile: field({
     flag: "hub-ca-file",
     env: "PPS_HUB_CA_FILE",
-    doc: "hub mode: CA bundle (PEM) to verify a wss:// hub",
+    doc: "hub mode: CA bundle (PEM) to verify a wss:// hub (read again on every connect)",
+    parser: str,
+    default: undefined,
+  }),
+  hubCertFile: field({
+    flag: "hub-cert-file",
+    env: "PPS_HUB_CERT_FILE",
+    doc: "hub mode: client certificate (PEM) for a wss:// hub that requires one (--http-tls-client-ca-file); needs --hub-key-file",
+    parser: str,
+    default: undefined,
+  }),
+  hubKeyFile: field({
+    flag: "hub-key-file",
+    env: "PPS_HUB_KEY_FILE",
+    doc: "hub mode: private key (PEM) of --hub-cert-file",
     parser: str,
     default: undefined,
   }),
@@ -144,7 +159,8 @@ export interface HubModeSettings extends Common {
   readonly mode: "hub";
   readonly hubUrl: string;
   readonly token: { readonly file: string } | { readonly value: string };
-  readonly caFile: string | undefined;
+  /** wss:// only: the CA bundle and client certificate files, read on every connect. */
+  readonly tls: HubTlsFiles | undefined;
   readonly pod: string;
   readonly namespace: string;
   readonly keys: readonly WatchKey[];
@@ -200,7 +216,7 @@ export function sidecarSettings(
       mode: "hub",
       hubUrl: cfg.hubUrl,
       token: cfg.hubTokenFile !== undefined ? { file: cfg.hubTokenFile } : { value: cfg.hubToken ?? "" },
-      caFile: cfg.hubCaFile,
+      tls: hubTlsFiles(cfg),
       pod: cfg.podName ?? "",
       namespace: cfg.podNamespace ?? "",
       keys,
@@ -229,40 +245,4 @@ export function loadSidecarConfig(
   // Unreachable: without a mode sidecarSettings reported a problem, and loadConfig threw it.
   if (loaded.config === undefined) throw new ConfigError(["set --hub-url or --grpc-port"]);
   return { help: false, config: loaded.config };
-}
-
-/** What hub mode needs beyond the common fields. */
-function hubProblems(cfg: SidecarConfig, checks: Checks): string[] {
-  const problems: string[] = [];
-  if (
-    (cfg.hubTokenFile === undefined) === (cfg.hubToken === undefined) &&
-    checks.ok("hubTokenFile", "hubToken")
-  ) {
-    problems.push(
-      "hub mode needs exactly one of --hub-token-file (PPS_HUB_TOKEN_FILE) and the token in PPS_HUB_TOKEN",
-    );
-  }
-  if (cfg.hubCaFile !== undefined && !existsSync(cfg.hubCaFile)) {
-    problems.push(`--hub-ca-file ${JSON.stringify(cfg.hubCaFile)} does not exist`);
-  }
-  if (cfg.podName === undefined) {
-    if (checks.ok("podName")) {
-      problems.push("hub mode needs --pod-name (env POD_NAME, from the downward API metadata.name)");
-    }
-  } else if (cfg.podName.length > LIMITS.podChars) {
-    problems.push(`--pod-name must be at most ${LIMITS.podChars} characters`);
-  }
-  if (cfg.podNamespace === undefined) {
-    if (checks.ok("podNamespace")) {
-      problems.push(
-        "hub mode needs --pod-namespace (env POD_NAMESPACE, from the downward API metadata.namespace)",
-      );
-    }
-  } else if (cfg.podNamespace.length > LIMITS.namespaceChars) {
-    problems.push(`--pod-namespace must be at most ${LIMITS.namespaceChars} characters`);
-  }
-  if (cfg.watch.length === 0 && checks.ok("watch")) {
-    problems.push("hub mode needs at least one --watch topic:subscription (PPS_WATCH)");
-  }
-  return problems;
 }

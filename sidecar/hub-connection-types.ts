@@ -23,8 +23,11 @@ export interface HubConnectionOptions {
   readonly maxFrameBytes?: number;
   /** Reports are dropped while more than this many bytes wait to be sent (default 1 MiB). */
   readonly maxBufferedBytes?: number;
-  /** TLS settings for wss:// (CA bundle, client certificate). */
-  readonly tls?: Pick<WebSocket.ClientOptions, "ca" | "cert" | "key" | "rejectUnauthorized">;
+  /**
+   * TLS settings for wss:// (CA bundle, client certificate), asked for on every connect so that
+   * rotated files are picked up; a throw counts as a failed connect and is retried with backoff.
+   */
+  readonly tls?: () => Pick<WebSocket.ClientOptions, "ca" | "cert" | "key" | "rejectUnauthorized">;
 }
 
 export interface WelcomeInfo {

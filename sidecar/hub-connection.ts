@@ -151,13 +151,22 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
       );
       return;
     }
+    let tls: ReturnType<NonNullable<HubConnectionOptions["tls"]>> | undefined;
+    try {
+      tls = this.options.tls?.();
+    } catch (err) {
+      this.disconnected(
+        new HubUnreachableError(`cannot read the hub TLS files: ${errorText(err)}`, { cause: err }),
+      );
+      return;
+    }
     const ws = new WebSocket(this.options.url, {
       headers: { Authorization: bearerHeader(token) },
       maxPayload: this.maxFrameBytes(),
       handshakeTimeout: this.options.connectTimeoutMs ?? 5000,
       perMessageDeflate: false,
       followRedirects: false,
-      ...this.options.tls,
+      ...tls,
     });
     this.ws = ws;
     ws.on("unexpected-response", (_req, res) => {

@@ -6,7 +6,7 @@ import type { Logger } from "../src/lib/logger.js";
 import { adminRequestRecorder } from "../src/pulsar/admin-metrics.js";
 import { keyId } from "../src/state/key.js";
 import { LocalWatchDriver } from "../src/watch/local-driver.js";
-import type { HubModeSettings } from "./config.js";
+import type { HubModeSettings, HubTlsFiles } from "./config.js";
 import { HubConnection, type HubConnectionStats } from "./hub-connection.js";
 import { hubSink } from "./hub-sink.js";
 import { closeInSteps } from "../src/lib/shutdown.js";
@@ -51,7 +51,7 @@ export function startHubMode(deps: HubModeDeps): HubMode {
     keys: s.keys,
     sidecarVersion: deps.sidecarVersion,
     clock,
-    ...(s.caFile !== undefined && { tls: { ca: readFileSync(s.caFile) } }),
+    ...(s.tls !== undefined && { tls: hubTlsReader(s.tls) }),
   });
   const sink = hubSink(connection);
   const driver = new LocalWatchDriver({
@@ -103,6 +103,15 @@ export function startHubMode(deps: HubModeDeps): HubMode {
       ["letting the process exit", () => clearInterval(alive)],
     ]),
   };
+}
+
+/** The TLS options of each connect, read from the files then (rotated files are picked up). */
+function hubTlsReader(files: HubTlsFiles): () => { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  return () => ({
+    ...(files.caFile !== undefined && { ca: readFileSync(files.caFile) }),
+    ...(files.certFile !== undefined && { cert: readFileSync(files.certFile) }),
+    ...(files.keyFile !== undefined && { key: readFileSync(files.keyFile) }),
+  });
 }
 
 function constant(value: string): () => string {

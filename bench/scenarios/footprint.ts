@@ -1,7 +1,7 @@
 import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { connectFakeSidecars, type FakeSidecarFleet } from "../../test/support/fake-sidecars.js";
-import { chartNodeOptions } from "../lib/chart-node-options.js";
+import { chartNodeOptions } from "../../test/support/chart-node-options.js";
 import { startKedaPolling, type KedaPolling } from "../lib/keda-polling.js";
 import { delay, until } from "../lib/load.js";
 import { killAll, type Proc } from "../../test/support/programs.js";

@@ -1,6 +1,7 @@
 import { int, list, str } from "../lib/config-parsers.js";
 import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
+import type { TlsFiles } from "../lib/tls-files.js";
 import type { ClusterConfig } from "../pulsar/cluster.js";
 import { clusterSchema, clustersFromConfig, type ClusterFileIo } from "../pulsar/cluster-schema.js";
 import { maxStreamsField } from "../keda/stream-limits.js";
@@ -63,6 +64,27 @@ export const hubSchema = {
     parser: str,
     default: undefined,
   }),
+  httpTlsCertFile: field({
+    flag: "http-tls-cert-file",
+    env: "PPS_HTTP_TLS_CERT_FILE",
+    doc: "serve the HTTP port (probes, /metrics, the sidecar endpoint) over TLS with this certificate (PEM, re-read when it changes); needs --http-tls-key-file",
+    parser: str,
+    default: undefined,
+  }),
+  httpTlsKeyFile: field({
+    flag: "http-tls-key-file",
+    env: "PPS_HTTP_TLS_KEY_FILE",
+    doc: "private key (PEM) of --http-tls-cert-file",
+    parser: str,
+    default: undefined,
+  }),
+  httpTlsClientCaFile: field({
+    flag: "http-tls-client-ca-file",
+    env: "PPS_HTTP_TLS_CLIENT_CA_FILE",
+    doc: "when set, sidecars must present a certificate signed by this CA (PEM); probes and /metrics need none",
+    parser: str,
+    default: undefined,
+  }),
   shutdownTimeoutMs: field({
     flag: "shutdown-timeout-ms",
     env: "PPS_SHUTDOWN_TIMEOUT_MS",
@@ -101,16 +123,40 @@ export function servedNamespaces(
   };
 }
 
-/** TLS settings (a half-set pair is a problem of hubSettings). */
-export function grpcTls(
-  cfg: HubConfig,
-): { certFile: string; keyFile: string; clientCaFile?: string } | undefined {
-  if (!cfg.grpcTlsCertFile || !cfg.grpcTlsKeyFile) return undefined;
-  return {
-    certFile: cfg.grpcTlsCertFile,
-    keyFile: cfg.grpcTlsKeyFile,
-    ...(cfg.grpcTlsClientCaFile !== undefined && { clientCaFile: cfg.grpcTlsClientCaFile }),
-  };
+function tlsFiles(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+  clientCaFile: string | undefined,
+): TlsFiles | undefined {
+  if (!certFile || !keyFile) return undefined;
+  return { certFile, keyFile, ...(clientCaFile !== undefined && { clientCaFile }) };
+}
+
+/** gRPC TLS settings (a half-set pair is a problem of hubSettings). */
+export function grpcTls(cfg: HubConfig): TlsFiles | undefined {
+  return tlsFiles(cfg.grpcTlsCertFile, cfg.grpcTlsKeyFile, cfg.grpcTlsClientCaFile);
+}
+
+/** TLS settings of the HTTP port (a half-set pair is a problem of hubSettings). */
+export function httpTls(cfg: HubConfig): TlsFiles | undefined {
+  return tlsFiles(cfg.httpTlsCertFile, cfg.httpTlsKeyFile, cfg.httpTlsClientCaFile);
+}
+
+/** The pair rules of one port's TLS flags. */
+function tlsRules(
+  port: "grpc" | "http",
+  cert: string | undefined,
+  key: string | undefined,
+  ca: string | undefined,
+  checks: Checks,
+): void {
+  const f = (n: string) => `--${port}-tls-${n}`;
+  if ((cert === undefined) !== (key === undefined)) {
+    checks.problem(`${f("cert-file")} and ${f("key-file")} must be set together`);
+  }
+  if (ca !== undefined && cert === undefined) {
+    checks.problem(`${f("client-ca-file")} needs ${f("cert-file")} and ${f("key-file")}`);
+  }
 }
 
 /** What the hub runs with: the values, and the clusters and watcher timings derived from them. */
@@ -123,12 +169,8 @@ export interface HubSettings {
 /** The rules between the hub's values, the clusters and the timings, in the run that parsed them. */
 export function hubSettings(cfg: HubConfig, checks: Checks, io?: ClusterFileIo): HubSettings {
   hubEngineRules(cfg, checks);
-  if ((cfg.grpcTlsCertFile === undefined) !== (cfg.grpcTlsKeyFile === undefined)) {
-    checks.problem("--grpc-tls-cert-file and --grpc-tls-key-file must be set together");
-  }
-  if (cfg.grpcTlsClientCaFile !== undefined && cfg.grpcTlsCertFile === undefined) {
-    checks.problem("--grpc-tls-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file");
-  }
+  tlsRules("grpc", cfg.grpcTlsCertFile, cfg.grpcTlsKeyFile, cfg.grpcTlsClientCaFile, checks);
+  tlsRules("http", cfg.httpTlsCertFile, cfg.httpTlsKeyFile, cfg.httpTlsClientCaFile, checks);
   const clusters = clustersFromConfig(cfg, checks, io);
   const timings = timingsFromConfig(cfg, checks);
   return Object.freeze({ config: cfg, clusters, timings });

@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { systemClock, type Clock, type TimerHandle } from "../lib/clock.js";
 import { errorText } from "../lib/errors.js";
+import { peerCertificateVerified } from "../lib/http.js";
 import type { Logger } from "../lib/logger.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { LIMITS } from "../contract/limits.js";
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   readonly maxConnections?: number;
   /** On close(): sockets still open after this are destroyed (default 2000). */
   readonly closeGraceMs?: number;
+  /** HTTPS with a client CA: an upgrade without a verified client certificate gets 401. */
+  readonly peerCertificateRequired?: boolean;
 }
 
 /**
@@ -150,6 +153,13 @@ export class SidecarGateway {
     } catch (err) {
       this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar token");
       return this.refuse(socket, 503, "unavailable");
+    }
+    if (this.options.peerCertificateRequired === true && !peerCertificateVerified(req)) {
+      this.options.logger.warn(
+        { remote: req.socket.remoteAddress },
+        "sidecar upgrade without a verified client certificate",
+      );
+      return this.refuse(socket, 401, "unauthorized");
     }
     if (!upgradeAuthorized(req, expected)) {
       this.options.logger.warn({ remote: req.socket.remoteAddress }, "sidecar upgrade without a valid token");

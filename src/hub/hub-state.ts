@@ -32,7 +32,7 @@ export interface HubState {
    * Attaches the sidecar gateway to the hub's HTTP server at /v1/sidecars. Without a sidecar token
    * the gateway stays off (logged as a warning) and the hub watches every key itself.
    */
-  attachGateway(server: Server): void;
+  attachGateway(server: Server, opts?: { readonly peerCertificateRequired?: boolean }): void;
   /** Whether sidecars can connect. */
   readonly gatewayOn: boolean;
   /** Shutdown: ends every sidecar session with 1001 without handing their keys to hub watchers. */
@@ -90,7 +90,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     get gatewayOn() {
       return gateway !== undefined;
     },
-    attachGateway(server) {
+    attachGateway(server, opts) {
       const token = sidecarTokenSource(cfg);
       if (!token) {
         log.warn(
@@ -106,6 +106,7 @@ export function createHubState(deps: HubStateDeps): HubState {
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
         leaseTimeoutMs: cfg.leaseTimeoutMs,
         metrics: gatewayMetrics,
+        peerCertificateRequired: opts?.peerCertificateRequired ?? false,
       });
       log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
     },

@@ -9,13 +9,13 @@ import { createKedaService } from "../keda/service.js";
 import { runSteps } from "../lib/shutdown.js";
 import { signalled } from "../lib/signals.js";
 import { startHubHttp } from "../lib/http.js";
-import { grpcTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
+import { grpcTls, httpTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
 import { createHubState } from "./hub-state.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";
 const DESCRIPTION =
   "Serves KEDA's external scaler gRPC service (external-push) for the ScaledObjects of a namespace,\n" +
-  "plus /healthz, /readyz and /metrics over HTTP.";
+  "plus /healthz, /readyz, /metrics and the sidecar endpoint over HTTP (or HTTPS).";
 
 /** The hub's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
@@ -56,9 +56,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     logger: logger.child({ component: "grpc" }),
     maxStreams: cfg.maxStreams,
   });
+  const webTls = httpTls(cfg);
   let http: Awaited<ReturnType<typeof startHubHttp>>;
   try {
     http = await startHubHttp({
+      ...(webTls && { tls: webTls }),
       host: cfg.grpcHost,
       port: cfg.httpPort,
       ready: () => health.ready(),
@@ -73,13 +75,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     ]);
     throw err;
   }
-  state.attachGateway(http.server);
+  state.attachGateway(http.server, { peerCertificateRequired: webTls?.clientCaFile !== undefined });
   log.info(
     {
       grpcPort: grpcServer.port,
       httpPort: http.port,
       tls: tls !== undefined,
       clientCerts: tls?.clientCaFile !== undefined,
+      httpScheme: http.scheme,
+      sidecarClientCerts: webTls?.clientCaFile !== undefined,
       clusters: clusters.map((c) => c.name),
       namespaces: served.namespaces,
       sidecarGateway: state.gatewayOn,

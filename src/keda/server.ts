@@ -1,18 +1,15 @@
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../lib/logger.js";
+import type { TlsFiles } from "../lib/tls-files.js";
 import type { Health } from "./health.js";
 import { loadExternalScalerProto } from "./proto.js";
 import { KEDA_REQUEST_MAX_BYTES } from "./metadata.js";
 import type { KedaService } from "./service.js";
 import { DEFAULT_MAX_STREAMS, perConnectionStreams } from "./stream-limits.js";
 
-export interface GrpcTlsFiles {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** When set, clients must present a certificate signed by this CA. */
-  readonly clientCaFile?: string;
-}
+/** With a clientCaFile, gRPC clients must present a certificate signed by it (refused at the handshake). */
+export type GrpcTlsFiles = TlsFiles;
 
 export interface KedaServerOptions {
   readonly host: string;

@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Registry } from "prom-client";
+import { TLSSocket } from "node:tls";
+import { errorText } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { RotatingTlsFiles, type TlsFiles } from "./tls-files.js";
 
 export interface HubHttpOptions {
   readonly host: string;
@@ -14,12 +18,20 @@ export interface HubHttpOptions {
   /** What /metrics serves: the program's registry, rendered per scrape. */
   readonly registry: Registry;
   readonly logger: Logger;
+  /**
+   * Serve HTTPS with these files (re-read when they change). With a client CA, clients are asked
+   * for a certificate but not refused at the handshake: probes and scrapers have none, and the
+   * sidecar endpoint checks `peerCertificateVerified` on its upgrade.
+   */
+  readonly tls?: TlsFiles;
 }
 
 export interface HubHttp {
   /** The node http.Server, so a later issue can attach a WebSocket `upgrade` handler. */
   readonly server: Server;
   readonly port: number;
+  /** "https" with TLS, else "http". */
+  readonly scheme: "http" | "https";
   /** Idempotent. */
   close(): Promise<void>;
 }
@@ -43,7 +55,47 @@ export async function renderMetrics(registry: Registry): Promise<string> {
   return `${families.join("\n\n")}\n`;
 }
 
-/** /healthz, /readyz and /metrics on node:http. */
+/** Whether the request came over TLS with a client certificate the server's client CA signed. */
+export function peerCertificateVerified(req: IncomingMessage): boolean {
+  return req.socket instanceof TLSSocket && req.socket.authorized;
+}
+
+/**
+ * An HTTPS server whose certificate follows its files: before each new connection's handshake the
+ * files are stat'ed, and changed ones are installed with setSecureContext (which is what the
+ * handshake of that connection then uses). A rotation that cannot be loaded yet is logged once
+ * per distinct error and the previous certificate keeps serving.
+ */
+function httpsServer(
+  files: TlsFiles,
+  logger: Logger,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  const tls = new RotatingTlsFiles(files);
+  const server = createHttpsServer(
+    { ...tls.initial, requestCert: files.clientCaFile !== undefined, rejectUnauthorized: false },
+    listener,
+  );
+  let lastError = "";
+  // Prepended: the TLS wrapper of the same 'connection' event reads the context installed here.
+  server.prependListener("connection", () => {
+    try {
+      const material = tls.changed();
+      if (material === undefined) return;
+      server.setSecureContext(material);
+      lastError = "";
+      logger.info({ certFile: files.certFile }, "HTTP TLS certificate reloaded");
+    } catch (err) {
+      const text = errorText(err);
+      if (text !== lastError) logger.warn({ err: text }, "HTTP TLS files changed but cannot be loaded yet");
+      lastError = text;
+    }
+  });
+  server.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
+  return server;
+}
+
+/** /healthz, /readyz and /metrics on node:http (node:https with `tls`). */
 export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
   const { registry } = opts;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -60,12 +112,13 @@ export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
         return send(res, 404, "not found\n");
     }
   };
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err, url: req.url }, "HTTP handler failed");
       if (!res.headersSent) send(res, 500, "internal error\n");
     });
-  });
+  };
+  const server = opts.tls ? httpsServer(opts.tls, opts.logger, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -78,6 +131,7 @@ export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
   return {
     server,
     port,
+    scheme: opts.tls ? "https" : "http",
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -174,6 +174,12 @@ void describe("helm lint --strict", () => {
     }
   });
 
+  void test("rejects HTTP TLS without a Secret", () => {
+    const tls = lint({ set: ["httpTls.enabled=true"] });
+    assert.notEqual(tls.status, 0);
+    assert.match(tls.stdout, /httpTls\.secretName/);
+  });
+
   void test("rejects gRPC TLS without a Secret", () => {
     const tls = lint({ set: ["grpcTls.enabled=true"] });
     assert.notEqual(tls.status, 0);
@@ -365,8 +371,34 @@ void describe("helm template with every optional feature on", () => {
     assert.ok(env.get("PPS_GRPC_TLS_CERT_FILE"));
     assert.ok(env.get("PPS_GRPC_TLS_KEY_FILE"));
     assert.ok(env.get("PPS_GRPC_TLS_CLIENT_CA_FILE"));
-    assert.deepEqual(hub.livenessProbe?.httpGet, { path: "/healthz", port: "http" });
-    assert.deepEqual(hub.readinessProbe?.httpGet, { path: "/readyz", port: "http" });
+    // httpTls is on too: the HTTP probes speak HTTPS.
+    assert.deepEqual(hub.livenessProbe?.httpGet, { path: "/healthz", port: "http", scheme: "HTTPS" });
+    assert.deepEqual(hub.readinessProbe?.httpGet, { path: "/readyz", port: "http", scheme: "HTTPS" });
+  });
+
+  void test("HTTP TLS: cert, key and sidecar client CA files mounted; ServiceMonitor scrapes https", () => {
+    const deploy = findOne(objs, "Deployment");
+    const pod = podTemplate(deploy).spec;
+    const hub = container(deploy, "hub");
+    const env = envOf(hub);
+    for (const [name, secret] of [
+      ["PPS_HTTP_TLS_CERT_FILE", "hub-http-tls"],
+      ["PPS_HTTP_TLS_KEY_FILE", "hub-http-tls"],
+      ["PPS_HTTP_TLS_CLIENT_CA_FILE", "sidecar-client-ca"],
+    ] as const) {
+      const found = resolveMountedFile(pod, hub, env.get(name)?.value ?? "");
+      assert.ok(found, `${name} is not mounted`);
+      const source = found.volume.projected?.sources.find((src) =>
+        src.secret.items.some((i) => i.path === found.relPath),
+      );
+      assert.equal(source?.secret.name, secret, name);
+    }
+    const sm = findOne(objs, "ServiceMonitor").spec as {
+      endpoints: { scheme: string; tlsConfig: { serverName: string; ca: { secret: { name: string } } } }[];
+    };
+    assert.equal(sm.endpoints[0]?.scheme, "https");
+    assert.match(sm.endpoints[0]?.tlsConfig.serverName ?? "", /\.team-a\.svc\.cluster\.local$/);
+    assert.equal(sm.endpoints[0]?.tlsConfig.ca.secret.name, "hub-http-tls");
   });
 
   void test("several clusters: a clusters file with each auth kind, every credential file mounted", () => {
@@ -518,6 +550,46 @@ void describe("named template pulsar-push-scaler.sidecar (from a consumer chart)
     assert.equal(sidecar.resources?.requests?.cpu, "10m");
     const hubImage = container(findOne(objs, "Deployment", hubSvc.metadata.name), "hub").image;
     assert.equal(sidecar.image, hubImage);
+  });
+
+  void test("with httpTls: wss:// to the hub, its CA and the sidecar's client certificate mounted", () => {
+    const objs = templateConsumerChart({
+      release: "shop",
+      namespace: "orders",
+      set: [
+        "pulsar-push-scaler.httpTls.enabled=true",
+        "pulsar-push-scaler.httpTls.secretName=hub-http-tls",
+        "pulsar-push-scaler.httpTls.caSecretName=hub-http-ca",
+        "pulsar-push-scaler.httpTls.requireClientCert=true",
+        "pulsar-push-scaler.httpTls.sidecarCertSecretName=orders-sidecar-tls",
+      ],
+    });
+    for (const o of objs) validateObject(o);
+    const consumer = findOne(objs, "Deployment", "orders-consumer");
+    const pod = podTemplate(consumer).spec;
+    const sidecar = container(consumer, "pulsar-push-scaler-sidecar");
+    const env = envOf(sidecar);
+    assert.match(
+      env.get("PPS_HUB_URL")?.value ?? "",
+      /^wss:\/\/.*\.orders\.svc\.cluster\.local:8080\/v1\/sidecars$/,
+    );
+    for (const [name, secret] of [
+      ["PPS_HUB_CA_FILE", "hub-http-ca"],
+      ["PPS_HUB_CERT_FILE", "orders-sidecar-tls"],
+      ["PPS_HUB_KEY_FILE", "orders-sidecar-tls"],
+    ] as const) {
+      const found = resolveMountedFile(pod, sidecar, env.get(name)?.value ?? "");
+      assert.ok(found, `${name} is not mounted`);
+      const source = found.volume.projected?.sources.find((src) =>
+        src.secret.items.some((i) => i.path === found.relPath),
+      );
+      assert.equal(source?.secret.name, secret, name);
+    }
+    const hub = container(findOne(objs, "Deployment", "pulsar-push-scaler"), "hub");
+    assert.equal(
+      envOf(hub).get("PPS_HTTP_TLS_CLIENT_CA_FILE")?.value,
+      "/var/run/pulsar-push-scaler/http-tls/ca.crt",
+    );
   });
 
   void test("carries the cluster credentials and clusters file of several clusters", () => {

@@ -5,7 +5,14 @@ import { test } from "node:test";
 import { loadConfig, parseConfig, renderConfigTable } from "../../src/lib/config.js";
 import { packageRoot } from "../../src/lib/package-root.js";
 import { clustersFromConfig } from "../../src/pulsar/cluster-schema.js";
-import { hubSchema, loadHubConfig, servedNamespaces, type HubConfig } from "../../src/hub/config.js";
+import {
+  grpcTls,
+  httpTls,
+  hubSchema,
+  loadHubConfig,
+  servedNamespaces,
+  type HubConfig,
+} from "../../src/hub/config.js";
 import { tempDir } from "../support/temp-dir.js";
 import { configProblems } from "../support/config-problems.js";
 
@@ -72,6 +79,21 @@ void test("hub config: gRPC TLS flags must come together", () => {
   assert.doesNotThrow(() =>
     loadHubConfig([...ADMIN, "--grpc-tls-cert-file", "c", "--grpc-tls-key-file", "k"], {}),
   );
+});
+
+void test("hub config: HTTP TLS flags must come together, and httpTls reads them", () => {
+  assert.match(
+    problems(() => loadHubConfig([...ADMIN, "--http-tls-key-file", "k"], {})).join(),
+    /^--http-tls-cert-file and --http-tls-key-file must be set together$/,
+  );
+  assert.match(
+    problems(() => loadHubConfig([...ADMIN, "--http-tls-client-ca-file", "ca"], {})).join(),
+    /^--http-tls-client-ca-file needs --http-tls-cert-file and --http-tls-key-file$/,
+  );
+  const env = { PPS_HTTP_TLS_CERT_FILE: "c", PPS_HTTP_TLS_KEY_FILE: "k", PPS_HTTP_TLS_CLIENT_CA_FILE: "ca" };
+  const cfg = config(ADMIN, env);
+  assert.deepEqual(httpTls(cfg), { certFile: "c", keyFile: "k", clientCaFile: "ca" });
+  assert.equal(grpcTls(cfg), undefined);
 });
 
 void test("clusters: one cluster from flags, ws URL derived", () => {

@@ -86,6 +86,18 @@ void test("sidecar config: each problem", () => {
       HUB_ENV,
       /--hub-ca-file "\/nope.pem" does not exist/,
     ],
+    [
+      "client certificate without its key",
+      [...ADMIN, "--hub-url", "wss://hub/v1/sidecars", "--hub-cert-file", "/etc/hostname"],
+      HUB_ENV,
+      /--hub-cert-file and --hub-key-file must be set together/,
+    ],
+    [
+      "TLS files with a ws:// hub",
+      [...ADMIN, "--hub-ca-file", "/etc/hostname"],
+      HUB_ENV,
+      /--hub-ca-file and --hub-cert-file need a wss:\/\/ --hub-url/,
+    ],
     ["token twice", ADMIN, { ...HUB_ENV, PPS_HUB_TOKEN_FILE: "/t" }, /exactly one of --hub-token-file/],
     ["long pod name", ADMIN, { ...HUB_ENV, POD_NAME: "p".repeat(254) }, /--pod-name must be at most 253/],
     [

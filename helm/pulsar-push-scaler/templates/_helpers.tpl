@@ -114,7 +114,12 @@ annotations:
 {{- end }}
 
 {{- define "pulsar-push-scaler.hubUrl" -}}
-{{- printf "ws://%s:%v/v1/sidecars" (include "pulsar-push-scaler.serviceHost" .) .Values.ports.http }}
+{{- printf "%s://%s:%v/v1/sidecars" (ternary "wss" "ws" .Values.httpTls.enabled) (include "pulsar-push-scaler.serviceHost" .) .Values.ports.http }}
+{{- end }}
+
+{{/* The Secret holding the CA that verifies the hub's HTTP certificate. */}}
+{{- define "pulsar-push-scaler.httpCaSecretName" -}}
+{{- default (required "httpTls.secretName is required when httpTls.enabled is true" .Values.httpTls.secretName) .Values.httpTls.caSecretName }}
 {{- end }}
 
 {{/*
@@ -297,6 +302,16 @@ pod's volumes.
       value: {{ .Values.sidecar.logLevel | quote }}
     - name: PPS_HTTP_PORT
       value: {{ $http | quote }}
+    {{- if .Values.httpTls.enabled }}
+    - name: PPS_HUB_CA_FILE
+      value: /var/run/pulsar-push-scaler/hub-tls/ca.crt
+    {{- if .Values.httpTls.requireClientCert }}
+    - name: PPS_HUB_CERT_FILE
+      value: /var/run/pulsar-push-scaler/hub-tls/tls.crt
+    - name: PPS_HUB_KEY_FILE
+      value: /var/run/pulsar-push-scaler/hub-tls/tls.key
+    {{- end }}
+    {{- end }}
     {{- if $watch }}
     - name: PPS_WATCH
       value: {{ join "," $watch | quote }}
@@ -334,6 +349,11 @@ pod's volumes.
       readOnly: true
     - name: pps-sidecar-tmp
       mountPath: /tmp
+    {{- if .Values.httpTls.enabled }}
+    - name: pps-hub-tls
+      mountPath: /var/run/pulsar-push-scaler/hub-tls
+      readOnly: true
+    {{- end }}
     {{- with (include "pulsar-push-scaler.clusterVolumeMounts" . | trim) }}{{ . | nindent 4 }}{{- end }}
   resources:
     {{- toYaml .Values.sidecar.resources | nindent 4 }}
@@ -353,6 +373,26 @@ pod's volumes.
 - name: pps-sidecar-tmp
   emptyDir:
     sizeLimit: 16Mi
+{{- if .Values.httpTls.enabled }}
+- name: pps-hub-tls
+  projected:
+    defaultMode: 0444
+    sources:
+      - secret:
+          name: {{ include "pulsar-push-scaler.httpCaSecretName" . }}
+          items:
+            - key: {{ .Values.httpTls.caKey | quote }}
+              path: ca.crt
+      {{- if .Values.httpTls.requireClientCert }}
+      - secret:
+          name: {{ required "httpTls.sidecarCertSecretName is required when httpTls.requireClientCert is true" .Values.httpTls.sidecarCertSecretName }}
+          items:
+            - key: tls.crt
+              path: tls.crt
+            - key: tls.key
+              path: tls.key
+      {{- end }}
+{{- end }}
 {{- with (include "pulsar-push-scaler.clusterVolumes" . | trim) }}{{ . | nindent 0 }}{{- end }}
 {{- end }}
 
