@@ -50,6 +50,13 @@ export const hubEngineSchema = {
     parser: int(1, 86_400_000),
     default: undefined,
   }),
+  errorGraceMs: field({
+    flag: "error-grace-ms",
+    env: "PPS_ERROR_GRACE_MS",
+    doc: "once every stats poll of a subscription has failed for this long, GetMetrics and IsActive answer UNAVAILABLE even within the staleness bound (a good poll restores them)",
+    parser: MS,
+    default: KEY_TABLE_DEFAULTS.errorGraceMs,
+  }),
   firstReadWaitMs: field({
     flag: "first-read-wait-ms",
     env: "PPS_FIRST_READ_WAIT_MS",

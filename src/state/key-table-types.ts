@@ -9,6 +9,11 @@ export interface KeyTableOptions {
   readonly maxScaledObjects?: number;
   /** An observation older than this (ms) is not served. Default 90 s. */
   readonly stalenessMs?: number;
+  /**
+   * Once every stats poll of a key has failed for this long (ms), reads fail even if the newest
+   * observation is within the staleness bound; a good poll restores them. Default 15 s.
+   */
+  readonly errorGraceMs?: number;
   /** How long the first read of a new key waits for its first observation (ms). Default 2 s. */
   readonly firstReadWaitMs?: number;
   /**
@@ -25,6 +30,12 @@ export const KEY_TABLE_DEFAULTS = Object.freeze({
   maxScaledObjects: 5000,
   /** 3 x the watcher's slow (idle) poll interval of 30 s. */
   stalenessMs: 90_000,
+  /**
+   * Pulsar killed -> UNAVAILABLE within 20 s: the reader's loss pulls the next poll in to 5 s
+   * (noArrivalsPollMs), and 15 s later every poll has failed for the grace. A 5 s broker restart
+   * is bridged: the backoff's retries (1, 2, 4 s with jitter) reach it well within 15 s.
+   */
+  errorGraceMs: 15_000,
   /** Under KEDA's 3 s budget for a call. */
   firstReadWaitMs: 2_000,
   /**

@@ -10,6 +10,7 @@ import {
   type Reading,
 } from "./key-table-types.js";
 import type { Observation } from "./observation.js";
+import { isMissing, type PollFailure } from "./poll-health.js";
 
 const soId = (so: ScaledObjectName) => `${so.namespace}/${so.name}`;
 
@@ -63,7 +64,8 @@ export class KeyTable<H = undefined, A extends string = string> {
     }
     let state = this.states.get(kid);
     if (!state) {
-      state = new KeyState<H, A>(key, hint, this.options.stalenessMs, now, this.options.firstReadWaitMs);
+      const o = this.options;
+      state = new KeyState<H, A>(key, hint, o.stalenessMs, now, o.firstReadWaitMs, o.errorGraceMs);
       this.states.set(kid, state);
       out.push({ kind: "startWatch", key, hint });
     }
@@ -125,11 +127,17 @@ export class KeyTable<H = undefined, A extends string = string> {
     return this.edges(state);
   }
 
-  /** Records the key's last error. Errors never change activation: no effects. */
-  error(key: WatchKey, err: ErrorLike, at: number): KeyEffect<H>[] {
+  /**
+   * Records a failed poll of the key at `at` (`why`: the engine's classification; the error grace
+   * and 404s make reads fail, see `read`). Errors never change activation. A 404 wakes the readers
+   * waiting for a first observation: the answer is known now (`wakeReaders`).
+   */
+  error(key: WatchKey, err: ErrorLike, at: number, why: PollFailure = "failed"): KeyEffect<H>[] {
     const state = this.states.get(keyId(key));
-    if (state) state.lastError = { name: err.name, message: err.message, at };
-    return [];
+    if (!state) return [];
+    state.lastError = { name: err.name, message: err.message, at };
+    state.polls.failed(why, at);
+    return isMissing(why) ? this.wake(state) : [];
   }
 
   /** Records the arrival reader's state (introspection): no effects. */
@@ -171,12 +179,14 @@ export class KeyTable<H = undefined, A extends string = string> {
 
   /**
    * The key's metric and activation under `rule` from its newest observation, if that is within the
-   * staleness bound. Throws NoFreshDataError naming the key, the observation age and the last error.
+   * staleness bound, no 404 came since the last good poll, and the polls have not all failed for
+   * the error grace. Throws NoFreshDataError naming the key and the cause (what is missing, how
+   * long polls have failed, or the observation's age) with the last error.
    */
   read(key: WatchKey, rule: ActivationRule, now: number): Reading {
     const state = this.states.get(keyId(key));
     const obs = state?.observation;
-    if (!state || !obs || !state.hasFreshData(now)) throw noFreshData(key, state, now);
+    if (!state || !obs || !state.servable(now)) throw noFreshData(key, state, now);
     return {
       value: metricOf(obs, rule.metric),
       active: state.activation(rule) === true,

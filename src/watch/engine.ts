@@ -9,6 +9,7 @@ import { ruleId, type KeyReport as KeyStateReport } from "../state/key-state.js"
 import { KeyTable } from "../state/key-table.js";
 import type { KeyTableOptions } from "../state/key-table-types.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
+import { pollFailure } from "./poll-failure.js";
 import type { WatchSink } from "./sink.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "./timings.js";
 
@@ -77,15 +78,21 @@ export class WatchEngine {
       maxScaledObjects: opts.maxScaledObjects,
       stalenessMs: opts.stalenessMs ?? 3 * timings.slowPollMs,
       firstReadWaitMs: opts.firstReadWaitMs,
+      errorGraceMs: opts.errorGraceMs,
       neverHealthyTtlMs: opts.neverHealthyTtlMs,
     });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.ingest = {
       observation: (key, obs) => this.apply(this.table.observation(key, obs)),
       arrival: (key, e) => this.apply(this.table.arrival(key, e.receivedAt)),
-      error: (key, err) => this.apply(this.table.error(key, err, this.clock.now())),
+      error: (key, err) => this.apply(this.table.error(key, err, this.clock.now(), pollFailure(err))),
       arrivalsStatus: (key, s) => this.apply(this.table.arrivalsStatus(key, s.kind)),
     };
+  }
+
+  /** The staleness bound of the key table (ms): an observation older than this is not served. */
+  get stalenessMs(): number {
+    return this.table.options.stalenessMs;
   }
 
   /** Gives the engine the driver that watches its keys (once, before the first read). */

@@ -1,4 +1,5 @@
 import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
 import type { ArrivalSource, StatsReader } from "../pulsar/ports.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
@@ -20,6 +21,8 @@ export interface LocalWatchDriverDeps {
   readonly timings?: WatchTimings;
   readonly random?: () => number;
   readonly onSinkError?: (err: unknown) => void;
+  /** The watchers' logger (a broker's Retry-After is logged at warn). */
+  readonly logger?: Logger;
 }
 
 /** Runs a Watcher per key in this process, feeding the sink (the engine's `ingest`). */
@@ -44,6 +47,7 @@ export class LocalWatchDriver implements WatchDriver {
           timings: this.deps.timings,
           random: this.deps.random,
           onSinkError: this.deps.onSinkError,
+          logger: this.deps.logger,
         },
       );
     } catch (err) {

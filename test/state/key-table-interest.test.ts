@@ -49,12 +49,13 @@ void describe("KeyTable interest", () => {
     );
   });
 
-  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 2 s first read, 60 s never-healthy", () => {
+  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 15 s error grace, 2 s first read, 60 s never-healthy", () => {
     assert.deepEqual(new KeyTable().options, {
       keyIdleTtlMs: TTL,
       maxKeys: 1000,
       maxScaledObjects: 5000,
       stalenessMs: 90_000,
+      errorGraceMs: 15_000,
       firstReadWaitMs: 2000,
       neverHealthyTtlMs: 60_000,
     });
