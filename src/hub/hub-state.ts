@@ -61,6 +61,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     firstReadWaitMs: cfg.firstReadWaitMs,
     errorGraceMs: cfg.errorGraceMs,
     keyIdleTtlMs: cfg.keyIdleTtlMs,
+    neverHealthyTtlMs: cfg.neverHealthyTtlMs,
     maxKeys: cfg.maxKeys,
     maxScaledObjects: cfg.maxScaledObjects,
     logger: log,

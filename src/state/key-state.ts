@@ -180,8 +180,9 @@ export class KeyState<H = undefined, A extends string = string> {
   }
 
   /**
-   * Healthy: it had an observation (however old now) or a stream keeps it. A key that never was is
-   * the first to give its place when the table is full (key-table.ts, capacity.ts).
+   * Healthy: it had an observation (however old now) or a stream keeps it. A key that never was
+   * is dropped after `neverHealthyTtlMs` without a call (key-table.ts, sweep): a name that does not
+   * exist must not hold a watcher and a table slot for the 10 min idle TTL.
    */
   get healthy(): boolean {
     return this.observation !== undefined || this.streams > 0;

@@ -17,9 +17,9 @@ export interface KeyTableOptions {
   /** How long the first read of a new key waits for its first observation (ms). Default 2 s. */
   readonly firstReadWaitMs?: number;
   /**
-   * When the table is full, a key that never was healthy (no observation, no open stream), or a
-   * ScaledObject all of whose keys never were, not asked about for this long gives its place to a
-   * newcomer (ms). Default 60 s.
+   * A key that never was healthy (no observation, no open stream) not asked about for this long is
+   * dropped by the sweep; and when the table is full, such a key, or a ScaledObject all of whose
+   * keys never were, gives its place to a newcomer (ms). Default 60 s.
    */
   readonly neverHealthyTtlMs?: number;
 }

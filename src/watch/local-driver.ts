@@ -3,6 +3,7 @@ import type { Logger } from "../lib/logger.js";
 import type { ArrivalSource, StatsReader } from "../pulsar/ports.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
+import { HintCheckedStats } from "./hint-checked-stats.js";
 import type { WatchSink } from "./sink.js";
 import type { WatchTimings } from "./timings.js";
 import { Watcher, type WatcherStatus } from "./watcher.js";
@@ -40,7 +41,7 @@ export class LocalWatchDriver implements WatchDriver {
       watcher = new Watcher(
         { key, topic: hint.topic, partitioned: hint.partitioned },
         {
-          stats: ports.stats,
+          stats: new HintCheckedStats(ports.stats),
           arrivals: ports.arrivals,
           clock: this.deps.clock,
           sink: this.deps.sink,

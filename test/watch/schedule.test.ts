@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RateLimitedError, ServerError } from "../../src/pulsar/errors.js";
+import {
+  NamespaceNotFoundError,
+  RateLimitedError,
+  ServerError,
+  TopicNotFoundError,
+} from "../../src/pulsar/errors.js";
 import { PollSchedule } from "../../src/watch/schedule.js";
 import { DEFAULT_WATCH_TIMINGS, retryAfterWithin, watchTimings } from "../../src/watch/timings.js";
 import { ConfigError } from "../../src/lib/errors.js";
@@ -81,6 +86,15 @@ void describe("PollSchedule", () => {
       90_000,
       "the default staleness bound",
     );
+  });
+
+  void it("a topic or namespace that does not exist is asked again at the idle rate, not the backoff's", () => {
+    const s = new PollSchedule(T, 0, () => 0.5);
+    assert.equal(s.afterError(new TopicNotFoundError("HTTP 404: Topic not found", "u")), 30_000);
+    assert.equal(s.afterError(new NamespaceNotFoundError("HTTP 404: Namespace not found", "u")), 30_000);
+    const other = s.afterError(new ServerError("503", "u", 503));
+    assert.ok(other < 30_000, `other errors keep the backoff (${other} ms)`);
+    assert.equal(s.arrivalPollAt(NOW), undefined, "arrivals do not pull a ghost's poll in");
   });
 
   void it("the hub's watchers honour a Retry-After up to its staleness bound at most", () => {

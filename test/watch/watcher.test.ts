@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RateLimitedError, ServerError, SubscriptionNotFoundError } from "../../src/pulsar/errors.js";
+import {
+  RateLimitedError,
+  ServerError,
+  SubscriptionNotFoundError,
+  TopicNotFoundError,
+} from "../../src/pulsar/errors.js";
 import type { WatchKey } from "../../src/state/key.js";
 import { Watcher, type WatcherOptions } from "../../src/watch/watcher.js";
 import { FakeClock } from "../support/fake-clock.js";
@@ -207,6 +212,25 @@ void describe("Watcher arrivals", () => {
     watcher.start();
     assert.equal(arrivals.subscriptions.length, 1);
     assert.equal(stats.calls[0]?.partitioned, false);
+  });
+});
+
+void describe("Watcher on a topic that is not found", () => {
+  void it("a 404 for the topic closes the arrival subscription and polls slowly; a good answer subscribes again", async () => {
+    const { world, arrivals, step, next, stats } = await running();
+    assert.equal(arrivals.open.length, 1);
+    world.fail = new TopicNotFoundError("HTTP 404: Topic persistent://t/ns/orders not found", "u");
+    await step(30_000);
+    assert.equal(arrivals.open.length, 0, "no reader on a missing topic (a reader would create it)");
+    assert.equal(next(), 30_000, "asked again at the idle rate, not the 1 s backoff");
+    await step(30_000);
+    assert.equal(arrivals.subscriptions.length, 1, "still not subscribed while it is missing");
+    world.fail = undefined;
+    const calls = stats.calls.length;
+    await step(30_000);
+    assert.equal(stats.calls.length, calls + 1);
+    assert.equal(arrivals.open.length, 1, "the topic is back: subscribed again");
+    assert.equal(arrivals.subscriptions.length, 2);
   });
 });
 
