@@ -4,6 +4,7 @@ import { adminLoad } from "./admin-load.js";
 import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
 import { hostileMetadata } from "./hostile-metadata.js";
+import { partitionPayload } from "./partition-payload.js";
 import { readPath } from "./read-path.js";
 import { scrapeCost } from "./scrape-cost.js";
 import { soak } from "./soak.js";
@@ -12,6 +13,7 @@ import { soak } from "./soak.js";
 export const SCENARIOS: readonly Scenario[] = [
   activation,
   adminLoad,
+  partitionPayload,
   readPath,
   fanOut,
   scrapeCost,
