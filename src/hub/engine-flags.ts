@@ -74,7 +74,7 @@ export const hubEngineSchema = {
   neverHealthyTtlMs: field({
     flag: "never-healthy-ttl-ms",
     env: "PPS_NEVER_HEALTHY_TTL_MS",
-    doc: "a subscription never observed (e.g. a topic that does not exist) and with no open stream stops being watched after this long without a call, and gives its place first when --max-keys is reached",
+    doc: "a subscription never observed (e.g. a topic that does not exist) and with no open stream stops being watched after this long without a call (instead of --key-idle-ttl-ms), which also frees room at --max-keys",
     parser: int(1, 86_400_000),
     default: KEY_TABLE_DEFAULTS.neverHealthyTtlMs,
   }),
