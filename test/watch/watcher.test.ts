@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Writable } from "node:stream";
+import { createLogger } from "../../src/lib/logger.js";
 import {
   RateLimitedError,
   ServerError,
@@ -212,6 +214,35 @@ void describe("Watcher arrivals", () => {
     watcher.start();
     assert.equal(arrivals.subscriptions.length, 1);
     assert.equal(stats.calls[0]?.partitioned, false);
+  });
+});
+
+void describe("Watcher and the broker's Retry-After", () => {
+  void it("logs each honoured Retry-After at warn with the key and the delay", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger(
+      "info",
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    const clock = new FakeClock();
+    const stats = new FakeStatsReader(clock, () => {
+      throw new RateLimitedError("HTTP 429, rate limited", "u", 12_000);
+    });
+    const arrivals = new FakeArrivalSource(clock);
+    const watcher = new Watcher({ key: KEY }, { stats, arrivals, clock, sink: new RecordingSink(), logger });
+    watcher.start();
+    await flush();
+    assert.deepEqual(
+      lines.map((l) => [l["level"], l["key"], l["delayMs"], l["retryAfterMs"]]),
+      [[40, "c/persistent://t/ns/orders/s", 12_000, 12_000]],
+    );
+    assert.match(String(lines[0]?.["msg"]), /rate limited by the broker/);
+    await watcher.stop();
   });
 });
 
