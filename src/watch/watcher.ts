@@ -169,27 +169,6 @@ export class Watcher {
     if (!connected && was) this.pullIn(now + this.schedule.idleDelay(this.lastBacklog));
   };
 
-  /**
-   * A 429 is logged with the wait honoured. A topic or namespace that is not found (deleted) loses
-   * its arrival subscription: a WebSocket reader on a missing topic would create it again. The next
-   * good snapshot subscribes again (partitionsSeen).
-   */
-  private failed(err: unknown, delay: number): void {
-    if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
-      const retryAfterMs = err.retryAfterMs;
-      this.deps.logger?.warn(
-        { key: keyId(this.key), delayMs: delay, retryAfterMs },
-        "rate limited by the broker (429): the next stats poll waits for its Retry-After",
-      );
-    }
-    if (!(err instanceof TopicNotFoundError || err instanceof NamespaceNotFoundError)) return;
-    const sub = this.subscription;
-    this.subscription = undefined;
-    this.partitions = undefined;
-    this.schedule.setArrivalsConnected(false);
-    sub?.close().catch(() => undefined);
-  }
-
   private partitionsSeen(n: number): void {
     if (this.partitions === n) return;
     if (this.subscription) {
@@ -238,6 +217,27 @@ export class Watcher {
     } catch (err) {
       this.deps.onSinkError?.(err);
     }
+  }
+
+  /**
+   * A 429 is logged with the wait honoured. A topic or namespace that is not found (deleted) loses
+   * its arrival subscription: a WebSocket reader on a missing topic would create it again. The next
+   * good snapshot subscribes again (partitionsSeen).
+   */
+  private failed(err: unknown, delay: number): void {
+    if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
+      const retryAfterMs = err.retryAfterMs;
+      this.deps.logger?.warn(
+        { key: keyId(this.key), delayMs: delay, retryAfterMs },
+        "rate limited by the broker (429): the next stats poll waits for its Retry-After",
+      );
+    }
+    if (!(err instanceof TopicNotFoundError || err instanceof NamespaceNotFoundError)) return;
+    const sub = this.subscription;
+    this.subscription = undefined;
+    this.partitions = undefined;
+    this.schedule.setArrivalsConnected(false);
+    sub?.close().catch(() => undefined);
   }
 }
 

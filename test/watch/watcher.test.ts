@@ -217,6 +217,26 @@ void describe("Watcher arrivals", () => {
   });
 });
 
+void describe("Watcher lifecycle", () => {
+  void it("stop closes the reader, clears timers, drops a late answer; start/stop are idempotent", async () => {
+    const s = await running();
+    s.stats.respond = undefined;
+    await s.step(5000);
+    assert.equal(s.stats.pending.length, 1);
+    const stopping = s.watcher.stop();
+    assert.equal(s.watcher.stop(), stopping);
+    await stopping;
+    assert.equal(s.arrivals.current.closed, true);
+    assert.equal(s.clock.pending(), 0);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 9 } }));
+    await flush();
+    assert.equal(s.sink.observations.length, 1);
+    s.watcher.start();
+    assert.equal(s.stats.calls.length, 2);
+    assert.equal(s.watcher.status().running, false);
+  });
+});
+
 void describe("Watcher and the broker's Retry-After", () => {
   void it("logs each honoured Retry-After at warn with the key and the delay", async () => {
     const lines: Record<string, unknown>[] = [];
@@ -262,25 +282,5 @@ void describe("Watcher on a topic that is not found", () => {
     assert.equal(stats.calls.length, calls + 1);
     assert.equal(arrivals.open.length, 1, "the topic is back: subscribed again");
     assert.equal(arrivals.subscriptions.length, 2);
-  });
-});
-
-void describe("Watcher lifecycle", () => {
-  void it("stop closes the reader, clears timers, drops a late answer; start/stop are idempotent", async () => {
-    const s = await running();
-    s.stats.respond = undefined;
-    await s.step(5000);
-    assert.equal(s.stats.pending.length, 1);
-    const stopping = s.watcher.stop();
-    assert.equal(s.watcher.stop(), stopping);
-    await stopping;
-    assert.equal(s.arrivals.current.closed, true);
-    assert.equal(s.clock.pending(), 0);
-    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 9 } }));
-    await flush();
-    assert.equal(s.sink.observations.length, 1);
-    s.watcher.start();
-    assert.equal(s.stats.calls.length, 2);
-    assert.equal(s.watcher.status().running, false);
   });
 });
