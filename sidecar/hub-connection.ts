@@ -50,6 +50,8 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
   };
   private ws: WebSocket | undefined;
   private welcome: WelcomeFrame | undefined;
+  /** The lease timeout of the last session (from its welcome): the reconnect backoff's cap. */
+  private leaseTimeoutMs: number | undefined;
   private failure: HubConnectionError | undefined;
   private attempt = 0;
   private started = false;
@@ -277,7 +279,13 @@ export class HubConnection extends EventEmitter<HubConnectionEvents> {
       this.held.disconnected(lease);
     }
     if (this.closing) return;
-    const retryInMs = backoffDelay(this.attempt++, this.options.backoff ?? { baseMs: 250, maxMs: 30_000 });
+    // Never wait longer than the last lease timeout the hub announced: past it the hub has taken
+    // this sidecar's keys over (its own watchers, twice the admin load), so a hub back from a
+    // restart must see the sidecar again within about one lease timeout, not after 30 s of backoff.
+    if (lease !== undefined) this.leaseTimeoutMs = lease;
+    const backoff = this.options.backoff ?? { baseMs: 250, maxMs: 30_000 };
+    const maxMs = Math.max(backoff.baseMs, Math.min(backoff.maxMs, this.leaseTimeoutMs ?? backoff.maxMs));
+    const retryInMs = backoffDelay(this.attempt++, { ...backoff, maxMs });
     this.timers.retry = this.clock.setTimeout(() => this.connect(), retryInMs);
     this.emit("disconnected", error, retryInMs);
   }

@@ -66,6 +66,7 @@ export function startHubMode(deps: HubModeDeps): HubMode {
     },
     timings: s.timings,
     onSinkError: (err) => log.warn({ err }, "a report could not be sent"),
+    logger: log,
   });
   const m = hubModeMetrics(deps.registry, connection);
 

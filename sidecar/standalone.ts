@@ -53,6 +53,7 @@ export async function startStandalone(deps: StandaloneDeps): Promise<Standalone>
       sink: engine.ingest,
       timings: s.timings,
       onSinkError: (err) => log.warn({ err }, "watcher report failed"),
+      logger: log,
     }),
   );
   engine.start();

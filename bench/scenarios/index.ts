@@ -5,6 +5,7 @@ import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
 import { hostileAttacks } from "./hostile-attacks.js";
 import { hostileMetadata } from "./hostile-metadata.js";
+import { partitionPayload } from "./partition-payload.js";
 import { readPath } from "./read-path.js";
 import { scrapeCost } from "./scrape-cost.js";
 import { soak } from "./soak.js";
@@ -13,6 +14,7 @@ import { soak } from "./soak.js";
 export const SCENARIOS: readonly Scenario[] = [
   activation,
   adminLoad,
+  partitionPayload,
   readPath,
   fanOut,
   scrapeCost,

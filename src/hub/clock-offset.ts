@@ -35,8 +35,9 @@ export class ClockOffset {
     return this.samples.length === 0 ? undefined : Math.min(...this.samples);
   }
 
-  /** A sidecar timestamp on the hub's clock, never later than `now`. */
+  /** A sidecar timestamp on the hub's clock, never later than `now`; `now` while the offset is unknown. */
   toHub(sidecarTime: number, now: number): number {
-    return Math.min(sidecarTime + (this.offsetMs ?? 0), now);
+    const offset = this.offsetMs;
+    return offset === undefined ? now : Math.min(sidecarTime + offset, now);
   }
 }

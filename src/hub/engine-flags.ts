@@ -50,6 +50,13 @@ export const hubEngineSchema = {
     parser: int(1, 86_400_000),
     default: undefined,
   }),
+  errorGraceMs: field({
+    flag: "error-grace-ms",
+    env: "PPS_ERROR_GRACE_MS",
+    doc: "once every stats poll of a subscription has failed for this long, GetMetrics and IsActive answer UNAVAILABLE even within the staleness bound (a good poll restores them)",
+    parser: MS,
+    default: KEY_TABLE_DEFAULTS.errorGraceMs,
+  }),
   firstReadWaitMs: field({
     flag: "first-read-wait-ms",
     env: "PPS_FIRST_READ_WAIT_MS",
@@ -63,6 +70,13 @@ export const hubEngineSchema = {
     doc: "a subscription no ScaledObject asked about for this long stops being watched",
     parser: int(1, 86_400_000),
     default: KEY_TABLE_DEFAULTS.keyIdleTtlMs,
+  }),
+  neverHealthyTtlMs: field({
+    flag: "never-healthy-ttl-ms",
+    env: "PPS_NEVER_HEALTHY_TTL_MS",
+    doc: "a subscription never observed (e.g. a topic that does not exist) and with no open stream stops being watched after this long without a call (instead of --key-idle-ttl-ms), which also frees room at --max-keys",
+    parser: int(1, 86_400_000),
+    default: KEY_TABLE_DEFAULTS.neverHealthyTtlMs,
   }),
   maxKeys: field({
     flag: "max-keys",

@@ -8,7 +8,7 @@ import { adminRequestRecorder } from "../pulsar/admin-metrics.js";
 import { PulsarClusters } from "../pulsar/clusters.js";
 import { WatchEngine } from "../watch/engine.js";
 import { LocalWatchDriver } from "../watch/local-driver.js";
-import type { WatchTimings } from "../watch/timings.js";
+import { retryAfterWithin, type WatchTimings } from "../watch/timings.js";
 import { capacityRefusedCounter } from "./capacity-metrics.js";
 import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
@@ -59,7 +59,9 @@ export function createHubState(deps: HubStateDeps): HubState {
     timings: deps.timings,
     ...(cfg.stalenessMs !== undefined && { stalenessMs: cfg.stalenessMs }),
     firstReadWaitMs: cfg.firstReadWaitMs,
+    errorGraceMs: cfg.errorGraceMs,
     keyIdleTtlMs: cfg.keyIdleTtlMs,
+    neverHealthyTtlMs: cfg.neverHealthyTtlMs,
     maxKeys: cfg.maxKeys,
     maxScaledObjects: cfg.maxScaledObjects,
     logger: log,
@@ -76,8 +78,9 @@ export function createHubState(deps: HubStateDeps): HubState {
         cluster: (name) => pulsar.get(name),
         clock,
         sink: hubSink,
-        timings: deps.timings,
+        timings: retryAfterWithin(deps.timings, engine.stalenessMs),
         onSinkError: (err) => log.error({ err }, "a watcher report failed"),
+        logger: log,
       }),
   });
   engine.attach(coordinator);

@@ -5,13 +5,16 @@ import type { ScaledObjectId, TriggerSpec } from "./trigger.js";
  * Implemented by WatchEngine (the hub and the standalone sidecar) and by a
  * hand-written fake in tests.
  *
- * Errors: NoFreshDataError -> UNAVAILABLE, CapacityError -> RESOURCE_EXHAUSTED (src/state/errors.ts).
+ * Errors: NoFreshDataError -> UNAVAILABLE (stale, polls failing past the error grace, or a topic
+ * or subscription Pulsar says does not exist), CapacityError -> RESOURCE_EXHAUSTED
+ * (src/state/errors.ts), TopicKindError -> INVALID_ARGUMENT (a trigger's isPartitionedTopic that
+ * Pulsar contradicts; src/watch/topic-kind.ts).
  */
 export interface StateReader {
   /**
    * The trigger's metric from the key's newest fresh observation. Records the ScaledObject's
    * interest in the key (a new key starts being watched). For a key never observed, waits for the
-   * first observation up to the first-read bound, then rejects with NoFreshDataError.
+   * first observation up to the first-read bound (or a 404), then rejects with NoFreshDataError.
    */
   metricValue(so: ScaledObjectId, trigger: TriggerSpec): Promise<number>;
   /** The key's activation under the trigger's rule; same rules as metricValue. */

@@ -1,6 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { errorText } from "../lib/errors.js";
 import { CapacityError, NoFreshDataError } from "../state/errors.js";
+import { TopicKindError } from "../watch/topic-kind.js";
 import { MetadataError, NamespaceNotServedError, TooManyStreamsError, UnknownMetricError } from "./errors.js";
 
 /** What a handler answers for a thrown error. `unexpected` errors are logged by the caller. */
@@ -14,6 +15,7 @@ export interface GrpcFailure {
 export function toGrpcFailure(err: unknown): GrpcFailure {
   const known = (code: status): GrpcFailure => ({ code, details: errorText(err), unexpected: false });
   if (err instanceof MetadataError) return known(status.INVALID_ARGUMENT);
+  if (err instanceof TopicKindError) return known(status.INVALID_ARGUMENT);
   if (err instanceof NoFreshDataError) return known(status.UNAVAILABLE);
   if (err instanceof CapacityError) return known(status.RESOURCE_EXHAUSTED);
   if (err instanceof TooManyStreamsError) return known(status.RESOURCE_EXHAUSTED);

@@ -67,8 +67,11 @@ export class AdminClient implements StatsReader {
     const known = partitioned === undefined ? await this.partitions(topic) : undefined;
     const isPartitioned = partitioned ?? (known ?? 0) > 0;
     const kind: AdminPathKind = isPartitioned ? "partitioned-stats" : "stats";
-    const path = isPartitioned ? "partitioned-stats?perPartition=false" : "stats";
-    return this.get(topic, path, kind, (r) => parseTopicStats(r.body, topic, r.url, known));
+    // perPartition=true: the per-partition map is the only way to notice partitions the broker
+    // left out of the totals (stats-parser.ts); it costs payload
+    // (bench/scenarios/partition-payload.ts: about x100 at 100 partitions).
+    const path = isPartitioned ? "partitioned-stats?perPartition=true" : "stats";
+    return this.get(topic, path, kind, (r) => parseTopicStats(r.body, topic, r.url, known, isPartitioned));
   }
 
   /** Partition count from `/partitions` (0: not partitioned), cached for the TTL. */

@@ -48,6 +48,11 @@ export class TimeoutError extends PulsarError {}
 export class NetworkError extends PulsarError {}
 /** A 2xx body that is not the document expected (garbage JSON, wrong shape). */
 export class BadPayloadError extends PulsarError {}
+/**
+ * A `partitioned-stats` answer that left partitions out (their stats failed on another broker):
+ * its totals are too small, so it is not served. A BadPayloadError: the document is not usable.
+ */
+export class IncompleteStatsError extends BadPayloadError {}
 /** WebSocket upgrade answered with an HTTP status (401/403/404/409/429/500...). */
 export class UpgradeError extends PulsarError {
   constructor(

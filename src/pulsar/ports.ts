@@ -7,7 +7,7 @@ import type { TopicName } from "./topic-name.js";
  */
 export interface StatsReader {
   /**
-   * Stats of a topic. `partitioned: true` reads `partitioned-stats?perPartition=false`, `false`
+   * Stats of a topic. `partitioned: true` reads `partitioned-stats?perPartition=true` (all partitions or an error), `false`
    * reads `stats`, `undefined` auto-detects with `/partitions` (cached). Rejects with a PulsarError.
    */
   topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot>;

@@ -12,7 +12,7 @@ export interface SubscriptionSnapshot {
   readonly consumers: number;
 }
 
-/** Typed result of `/stats` or `/partitioned-stats?perPartition=false`. */
+/** Typed result of `/stats` or `/partitioned-stats` (totals over every partition). */
 export interface TopicSnapshot {
   readonly topic: TopicName;
   /** 0 for a non-partitioned topic. */

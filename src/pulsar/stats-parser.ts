@@ -1,4 +1,4 @@
-import { BadPayloadError } from "./errors.js";
+import { BadPayloadError, IncompleteStatsError } from "./errors.js";
 import type { SubscriptionSnapshot, SubscriptionType, TopicSnapshot } from "./snapshot.js";
 import type { TopicName } from "./topic-name.js";
 
@@ -6,6 +6,9 @@ import type { TopicName } from "./topic-name.js";
  * Parsers of the admin documents we read. They accept real documents (unknown fields, omitted
  * nulls, `isDurable` or `durable`) and throw only BadPayloadError: a required number that is
  * missing, not finite or negative is an error, never a 0 (docs/watch-engine.md: never invent a number).
+ * One exception: real brokers report negative `unackedMessages` (apache/pulsar#23805, a counter
+ * decremented twice on redelivery); it is read as 0, since rejecting the document would lose every
+ * subscription's backlog on the topic for a number the scaler never scales on.
  */
 
 type Doc = Record<string, unknown>;
@@ -42,6 +45,15 @@ function count(doc: Doc, field: string, where: string, url: string): number {
   return v;
 }
 
+/** A count that real brokers may report below 0 (`unackedMessages`): present and finite, read as >= 0. */
+function clampedCount(doc: Doc, field: string, where: string, url: string): number {
+  const v = doc[field];
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw bad(`${where}${field} is ${v === undefined ? "missing" : "not a finite number"}`, url);
+  }
+  return Math.max(0, v);
+}
+
 function optionalCount(doc: Doc, field: string, where: string, url: string): number | undefined {
   return doc[field] === undefined ? undefined : count(doc, field, where, url);
 }
@@ -68,7 +80,7 @@ function parseSubscription(name: string, doc: Doc, url: string): SubscriptionSna
   return Object.freeze({
     msgBacklog,
     msgBacklogNoDelayed,
-    unackedMessages: count(doc, "unackedMessages", where, url),
+    unackedMessages: clampedCount(doc, "unackedMessages", where, url),
     type: typeof type === "string" && TYPES.has(type) ? (type as SubscriptionType) : undefined,
     msgRateOut: count(doc, "msgRateOut", where, url),
     consumers: consumers.length,
@@ -85,18 +97,40 @@ function parsePartitionCount(doc: Doc, url: string): number | undefined {
 }
 
 /**
+ * `partitioned-stats?perPartition=true` lists each partition whose stats it summed; the broker
+ * silently leaves out a partition whose stats call failed (on another broker), so a total over
+ * fewer partitions than `metadata.partitions` is a smaller backlog than the real one: an error.
+ */
+function checkAllPartitions(doc: Doc, partitions: number | undefined, url: string): void {
+  const listed = doc["partitions"];
+  if (!isDoc(listed)) throw bad("partitions is not an object (perPartition=true)", url);
+  const summed = Object.keys(listed).length;
+  if (partitions === undefined) throw bad("metadata.partitions is missing (partitioned-stats)", url);
+  if (summed < partitions) {
+    throw new IncompleteStatsError(
+      `partitioned-stats summed ${summed} of ${partitions} partitions (the others' stats failed on the broker): the backlog would be too small`,
+      url,
+    );
+  }
+}
+
+/**
  * TopicStats of `/stats` or `/partitioned-stats` as a TopicSnapshot. Durable subscriptions only:
  * one with `isDurable`/`durable` false is dropped, and so is one named `reader-<10 hex>` whose
  * durability is not stated. `partitions` comes from `metadata.partitions`, else `knownPartitions`,
- * else 0.
+ * else 0. `allPartitions` (a `partitioned-stats?perPartition=true` answer): the per-partition map
+ * must list every partition of `metadata.partitions`, else IncompleteStatsError.
  */
 export function parseTopicStats(
   body: Buffer | string,
   topic: TopicName,
   url: string,
   knownPartitions?: number,
+  allPartitions = false,
 ): TopicSnapshot {
   const doc = parseJsonObject(body, url);
+  const partitions = parsePartitionCount(doc, url);
+  if (allPartitions) checkAllPartitions(doc, partitions, url);
   const msgRateIn = count(doc, "msgRateIn", "", url);
   const msgInCounter = count(doc, "msgInCounter", "", url);
   const subsDoc = doc["subscriptions"] ?? {};
@@ -110,7 +144,7 @@ export function parseTopicStats(
   }
   return Object.freeze({
     topic,
-    partitions: parsePartitionCount(doc, url) ?? knownPartitions ?? 0,
+    partitions: partitions ?? knownPartitions ?? 0,
     msgRateIn,
     msgInCounter,
     subscriptions,

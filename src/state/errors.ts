@@ -18,7 +18,7 @@ export class CapacityError extends ScalerError {
   }
 }
 
-/** The NoFreshDataError for a key: says why (not watched, none yet, or how old) and the last error. */
+/** The NoFreshDataError for a key: says why (not watched, missing, failing, none yet, or how old) and the last error. */
 export function noFreshData<H, A extends string>(
   key: WatchKey,
   state: KeyState<H, A> | undefined,
@@ -26,16 +26,32 @@ export function noFreshData<H, A extends string>(
 ): NoFreshDataError {
   const id = keyId(key);
   if (!state) return new NoFreshDataError(`no data for ${id}: the key is not watched`);
-  const age = state.observationAge(now);
-  const why =
-    age === undefined
-      ? `no stats observed yet for ${id}`
-      : `no fresh stats for ${id}: newest observation is ${age} ms old (staleness bound ${state.stalenessMs} ms)`;
   const err = state.lastError;
   const last = err
     ? `; last error ${now - err.at} ms ago: ${err.name}: ${err.message}`
     : "; no error recorded";
-  return new NoFreshDataError(why + last);
+  return new NoFreshDataError(why(key, state, now) + last);
+}
+
+function why<H, A extends string>(key: WatchKey, state: KeyState<H, A>, now: number): string {
+  const id = keyId(key);
+  const age = state.observationAge(now);
+  const missing = state.polls.missing;
+  if (missing) {
+    const what =
+      missing.what === "subscription"
+        ? `subscription ${key.subscription} of topic ${key.topic}`
+        : missing.what === "topic"
+          ? `topic ${key.topic}`
+          : `the namespace of topic ${key.topic}`;
+    return `no stats for ${id}: ${what} does not exist (deleted, or never created): Pulsar answered 404 ${now - missing.at} ms ago`;
+  }
+  const failing = state.polls.failingFor(now);
+  if (age !== undefined && failing !== undefined && failing >= state.errorGraceMs) {
+    return `no fresh stats for ${id}: every stats poll has failed for ${failing} ms (error grace ${state.errorGraceMs} ms); newest observation is ${age} ms old`;
+  }
+  if (age === undefined) return `no stats observed yet for ${id}`;
+  return `no fresh stats for ${id}: newest observation is ${age} ms old (staleness bound ${state.stalenessMs} ms)`;
 }
 
 export function tooManyKeys(id: string, count: number, maxKeys: number): CapacityError {

@@ -1,5 +1,6 @@
 import { keyId, type ActivationRule, type MetricKind, type ScaledObjectName, type WatchKey } from "./key.js";
 import type { Observation } from "./observation.js";
+import { PollHealth } from "./poll-health.js";
 
 /** What is kept of an error: its class name, its message and when it was recorded (epoch ms). */
 export interface LastError {
@@ -81,6 +82,8 @@ export class KeyState<H = undefined, A extends string = string> {
   lastArrivalAt: number | undefined;
   /** The last error recorded; kept after recovery (with its time) for diagnosis. */
   lastError: LastError | undefined;
+  /** The failures of the stats polls since the last good one (the error grace, 404s). */
+  readonly polls = new PollHealth();
   /** The arrival reader's state, as its watcher last said (introspection). */
   arrivals: A | undefined;
   /** ScaledObject id -> its use of this key. */
@@ -104,6 +107,8 @@ export class KeyState<H = undefined, A extends string = string> {
     readonly stalenessMs: number,
     addedAt: number,
     firstReadWaitMs: number,
+    /** Every poll failing for this long (ms) makes reads fail however young the observation. */
+    readonly errorGraceMs: number,
   ) {
     this.lastInterestAt = addedAt;
     this.firstReadDeadline = addedAt + firstReadWaitMs;
@@ -136,8 +141,12 @@ export class KeyState<H = undefined, A extends string = string> {
     this.lastInterestAt = Math.max(this.lastInterestAt, now);
   }
 
-  /** Records an observation unless it is older than the newest one. Returns whether it was recorded. */
+  /**
+   * Records an observation unless it is older than the newest one. Returns whether it was recorded.
+   * Either way a poll answered: its failures are forgotten (service is restored at once).
+   */
   recordObservation(obs: Observation): boolean {
+    this.polls.succeeded();
     if (this.observation !== undefined && obs.observedAt < this.observation.observedAt) return false;
     this.observation = obs;
     return true;
@@ -171,8 +180,9 @@ export class KeyState<H = undefined, A extends string = string> {
   }
 
   /**
-   * Healthy: it had an observation (however old now) or a stream keeps it. A key that never was is
-   * the first to give its place when the table is full (key-table.ts, capacity.ts).
+   * Healthy: it had an observation (however old now) or a stream keeps it. A key that never was
+   * is dropped after `neverHealthyTtlMs` without a call (key-table.ts, sweep): a name that does not
+   * exist must not hold a watcher and a table slot for the 10 min idle TTL.
    */
   get healthy(): boolean {
     return this.observation !== undefined || this.streams > 0;
@@ -182,6 +192,14 @@ export class KeyState<H = undefined, A extends string = string> {
   hasFreshData(now: number): boolean {
     const age = this.observationAge(now);
     return age !== undefined && age <= this.stalenessMs;
+  }
+
+  /**
+   * Whether reads serve the newest observation at `now`: fresh (within the staleness bound), no 404
+   * since the last good poll, and not every poll failing for `errorGraceMs` or longer.
+   */
+  servable(now: number): boolean {
+    return this.hasFreshData(now) && !this.polls.blocks(now, this.errorGraceMs);
   }
 
   /** An arrival newer than the newest observation (or an arrival and no observation yet). */

@@ -9,12 +9,17 @@ export interface KeyTableOptions {
   readonly maxScaledObjects?: number;
   /** An observation older than this (ms) is not served. Default 90 s. */
   readonly stalenessMs?: number;
+  /**
+   * Once every stats poll of a key has failed for this long (ms), reads fail even if the newest
+   * observation is within the staleness bound; a good poll restores them. Default 15 s.
+   */
+  readonly errorGraceMs?: number;
   /** How long the first read of a new key waits for its first observation (ms). Default 2 s. */
   readonly firstReadWaitMs?: number;
   /**
-   * When the table is full, a key that never was healthy (no observation, no open stream), or a
-   * ScaledObject all of whose keys never were, not asked about for this long gives its place to a
-   * newcomer (ms). Default 60 s.
+   * A key that never was healthy (no observation, no open stream) not asked about for this long is
+   * dropped by the sweep; and when the table is full, such a key, or a ScaledObject all of whose
+   * keys never were, gives its place to a newcomer (ms). Default 60 s.
    */
   readonly neverHealthyTtlMs?: number;
 }
@@ -25,6 +30,12 @@ export const KEY_TABLE_DEFAULTS = Object.freeze({
   maxScaledObjects: 5000,
   /** 3 x the watcher's slow (idle) poll interval of 30 s. */
   stalenessMs: 90_000,
+  /**
+   * Pulsar killed -> UNAVAILABLE within 20 s: the reader's loss pulls the next poll in to 5 s
+   * (noArrivalsPollMs), and 15 s later every poll has failed for the grace. A 5 s broker restart
+   * is bridged: the backoff's retries (1, 2, 4 s with jitter) reach it well within 15 s.
+   */
+  errorGraceMs: 15_000,
   /** Under KEDA's 3 s budget for a call. */
   firstReadWaitMs: 2_000,
   /**

@@ -1,4 +1,3 @@
-import { quietestNeverHealthyKey, quietestNeverHealthyScaledObject } from "./capacity.js";
 import { noFreshData, tooManyKeys, tooManyScaledObjects, type CapacityError } from "./errors.js";
 import type { KeyEffect } from "./key-effects.js";
 import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "./key.js";
@@ -10,6 +9,7 @@ import {
   type Reading,
 } from "./key-table-types.js";
 import type { Observation } from "./observation.js";
+import { isMissing, type PollFailure } from "./poll-health.js";
 
 const soId = (so: ScaledObjectName) => `${so.namespace}/${so.name}`;
 
@@ -20,15 +20,15 @@ const soId = (so: ScaledObjectName) => `${so.namespace}/${so.name}`;
  * Pure: time comes in as arguments, and every change returns the effects to carry out (KeyEffect).
  *
  * - Keys are shared: many ScaledObjects (and many triggers of one) may use one key; it is watched
- *   once. Each (ScaledObject, key) use expires after `keyIdleTtlMs` without a call; a ScaledObject
+ *   once. Each (ScaledObject, key) use expires after `keyIdleTtlMs` without a call (after
+ *   `neverHealthyTtlMs` for a key that never had an observation nor an open stream); a ScaledObject
  *   whose trigger changed uses the new key at once and lets go of the old one when that use expires
  *   (KEDA requests do not say which trigger they are for, so a changed trigger cannot be told from
  *   a second trigger). A key is dropped when no use and no open stream is left; expiry runs in
  *   `sweep(now)`, and before a capacity refusal.
- * - Capacity (`maxKeys`, `maxScaledObjects`): when full, a key that never was healthy (no
- *   observation, no open stream) or a ScaledObject that only ever used such keys, quiet for
- *   `neverHealthyTtlMs`, gives its place to a newcomer; healthy ones are never pushed out, and a
- *   newcomer is refused when nothing qualifies (`capacityRefused`).
+ * - Capacity (`maxKeys`, `maxScaledObjects`): when full, the table sweeps, so what never was
+ *   healthy and went quiet for `neverHealthyTtlMs` makes room; healthy keys are never pushed out,
+ *   and a newcomer is refused when there is still no room (`capacityRefused`).
  * - Edges: one per subscribed rule that went from unknown or inactive to active. Going inactive
  *   and going stale are not edges; subscribing is not an edge.
  * - Reports of a key that is not in the table are ignored (a late report for a dropped key).
@@ -63,7 +63,8 @@ export class KeyTable<H = undefined, A extends string = string> {
     }
     let state = this.states.get(kid);
     if (!state) {
-      state = new KeyState<H, A>(key, hint, this.options.stalenessMs, now, this.options.firstReadWaitMs);
+      const o = this.options;
+      state = new KeyState<H, A>(key, hint, o.stalenessMs, now, o.firstReadWaitMs, o.errorGraceMs);
       this.states.set(kid, state);
       out.push({ kind: "startWatch", key, hint });
     }
@@ -89,15 +90,23 @@ export class KeyTable<H = undefined, A extends string = string> {
     return [];
   }
 
-  /** Expires uses and keys idle for `keyIdleTtlMs` or longer: `stopWatch` (and `wakeReaders`) per key. */
+  /**
+   * Expires uses and keys idle for `keyIdleTtlMs` or longer, and those of a key that never was
+   * healthy (no observation ever, no open stream) idle for `neverHealthyTtlMs`: a name that does
+   * not exist stops costing a watcher and a table slot within a minute of its last call.
+   * Effects: `stopWatch` (and `wakeReaders`) per key dropped.
+   */
   sweep(now: number): KeyEffect<H>[] {
-    const cutoff = now - this.options.keyIdleTtlMs;
+    const { keyIdleTtlMs, neverHealthyTtlMs } = this.options;
+    const cutoffOf = (state: KeyState<H, A>) =>
+      now - (state.healthy ? keyIdleTtlMs : Math.min(keyIdleTtlMs, neverHealthyTtlMs));
     for (const [kid, state] of this.states) {
+      const cutoff = cutoffOf(state);
       for (const [sid, use] of state.uses) if (use.lastSeenAt <= cutoff) this.dropUse(state, sid, kid);
     }
     const out: KeyEffect<H>[] = [];
     for (const [kid, state] of this.states) {
-      if (state.streams > 0 || state.uses.size > 0 || state.lastInterestAt > cutoff) continue;
+      if (state.streams > 0 || state.uses.size > 0 || state.lastInterestAt > cutoffOf(state)) continue;
       this.states.delete(kid);
       out.push({ kind: "stopWatch", key: state.key }, ...this.wake(state));
     }
@@ -125,11 +134,17 @@ export class KeyTable<H = undefined, A extends string = string> {
     return this.edges(state);
   }
 
-  /** Records the key's last error. Errors never change activation: no effects. */
-  error(key: WatchKey, err: ErrorLike, at: number): KeyEffect<H>[] {
+  /**
+   * Records a failed poll of the key at `at` (`why`: the engine's classification; the error grace
+   * and 404s make reads fail, see `read`). Errors never change activation. A 404 wakes the readers
+   * waiting for a first observation: the answer is known now (`wakeReaders`).
+   */
+  error(key: WatchKey, err: ErrorLike, at: number, why: PollFailure = "failed"): KeyEffect<H>[] {
     const state = this.states.get(keyId(key));
-    if (state) state.lastError = { name: err.name, message: err.message, at };
-    return [];
+    if (!state) return [];
+    state.lastError = { name: err.name, message: err.message, at };
+    state.polls.failed(why, at);
+    return isMissing(why) ? this.wake(state) : [];
   }
 
   /** Records the arrival reader's state (introspection): no effects. */
@@ -171,12 +186,14 @@ export class KeyTable<H = undefined, A extends string = string> {
 
   /**
    * The key's metric and activation under `rule` from its newest observation, if that is within the
-   * staleness bound. Throws NoFreshDataError naming the key, the observation age and the last error.
+   * staleness bound, no 404 came since the last good poll, and the polls have not all failed for
+   * the error grace. Throws NoFreshDataError naming the key and the cause (what is missing, how
+   * long polls have failed, or the observation's age) with the last error.
    */
   read(key: WatchKey, rule: ActivationRule, now: number): Reading {
     const state = this.states.get(keyId(key));
     const obs = state?.observation;
-    if (!state || !obs || !state.hasFreshData(now)) throw noFreshData(key, state, now);
+    if (!state || !obs || !state.servable(now)) throw noFreshData(key, state, now);
     return {
       value: metricOf(obs, rule.metric),
       active: state.activation(rule) === true,
@@ -192,6 +209,11 @@ export class KeyTable<H = undefined, A extends string = string> {
   /** An arrival newer than the newest observation: active whatever the numbers (no number made up). */
   arrivalPending(key: WatchKey): boolean {
     return this.states.get(keyId(key))?.arrivalPending() ?? false;
+  }
+
+  /** The partition count of the key's newest observation (0: not partitioned), or undefined before one. */
+  partitionsOf(key: WatchKey): number | undefined {
+    return this.states.get(keyId(key))?.observation?.partitions;
   }
 
   hasFreshData(key: WatchKey, now: number): boolean {
@@ -243,46 +265,18 @@ export class KeyTable<H = undefined, A extends string = string> {
   // ---- internals ----------------------------------------------------------------------------
 
   /**
-   * When `kid` or `sid` is new and does not fit: sweeps, then gives the place of a never-healthy
-   * key or ScaledObject quiet for `neverHealthyTtlMs` (capacity.ts); returns the refusal if it
-   * still does not fit.
+   * When `kid` or `sid` is new and does not fit: sweeps (which drops what never was healthy and
+   * went quiet for `neverHealthyTtlMs`, see `sweep`); returns the refusal if it still does not fit.
+   * Healthy keys, and ScaledObjects using one, are never pushed out, so junk cannot evict them.
    */
   private makeRoom(kid: string, sid: string, now: number, out: KeyEffect<H>[]): CapacityError | undefined {
-    const { maxKeys, maxScaledObjects, neverHealthyTtlMs } = this.options;
+    const { maxKeys, maxScaledObjects } = this.options;
     const keysFull = () => !this.states.has(kid) && this.states.size >= maxKeys;
     const sosFull = () => !this.sos.has(sid) && this.sos.size >= maxScaledObjects;
     if (keysFull() || sosFull()) out.push(...this.sweep(now));
-    const cutoff = now - neverHealthyTtlMs;
-    if (keysFull()) {
-      const victim = quietestNeverHealthyKey(this.states, cutoff);
-      if (victim !== undefined) this.dropKey(victim, out);
-    }
-    if (sosFull()) {
-      const victim = quietestNeverHealthyScaledObject(this.states, this.sos, cutoff);
-      if (victim !== undefined) this.dropScaledObject(victim, kid, out);
-    }
     if (keysFull()) return tooManyKeys(kid, this.states.size, maxKeys);
     if (sosFull()) return tooManyScaledObjects(sid, this.sos.size, maxScaledObjects);
     return undefined;
-  }
-
-  /** Drops a key with its uses: `stopWatch`, and `wakeReaders` for its waiting readers. */
-  private dropKey(kid: string, out: KeyEffect<H>[]): void {
-    const state = this.states.get(kid);
-    if (!state) return;
-    for (const sid of [...state.uses.keys()]) this.dropUse(state, sid, kid);
-    this.states.delete(kid);
-    out.push({ kind: "stopWatch", key: state.key }, ...this.wake(state));
-  }
-
-  /** Drops a ScaledObject's uses, and each of its never-healthy keys left unused (but `keep`). */
-  private dropScaledObject(sid: string, keep: string, out: KeyEffect<H>[]): void {
-    for (const kid of [...(this.sos.get(sid) ?? [])]) {
-      const state = this.states.get(kid);
-      if (!state) continue;
-      this.dropUse(state, sid, kid);
-      if (kid !== keep && state.uses.size === 0 && !state.healthy) this.dropKey(kid, out);
-    }
   }
 
   private dropUse(state: KeyState<H, A>, sid: string, kid: string): void {

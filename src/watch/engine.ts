@@ -9,6 +9,8 @@ import { ruleId, type KeyReport as KeyStateReport } from "../state/key-state.js"
 import { KeyTable } from "../state/key-table.js";
 import type { KeyTableOptions } from "../state/key-table-types.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
+import { pollFailure } from "./poll-failure.js";
+import { checkTopicKind } from "./topic-kind.js";
 import type { WatchSink } from "./sink.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "./timings.js";
 
@@ -77,15 +79,21 @@ export class WatchEngine {
       maxScaledObjects: opts.maxScaledObjects,
       stalenessMs: opts.stalenessMs ?? 3 * timings.slowPollMs,
       firstReadWaitMs: opts.firstReadWaitMs,
+      errorGraceMs: opts.errorGraceMs,
       neverHealthyTtlMs: opts.neverHealthyTtlMs,
     });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.ingest = {
       observation: (key, obs) => this.apply(this.table.observation(key, obs)),
       arrival: (key, e) => this.apply(this.table.arrival(key, e.receivedAt)),
-      error: (key, err) => this.apply(this.table.error(key, err, this.clock.now())),
+      error: (key, err) => this.apply(this.table.error(key, err, this.clock.now(), pollFailure(err))),
       arrivalsStatus: (key, s) => this.apply(this.table.arrivalsStatus(key, s.kind)),
     };
+  }
+
+  /** The staleness bound of the key table (ms): an observation older than this is not served. */
+  get stalenessMs(): number {
+    return this.table.options.stalenessMs;
   }
 
   /** Gives the engine the driver that watches its keys (once, before the first read). */
@@ -94,17 +102,21 @@ export class WatchEngine {
     this.driver = driver;
   }
 
+  /** The trigger's metric from a servable observation; TopicKindError when its hint contradicts Pulsar. */
   async metricValue(so: ScaledObjectName, trigger: TriggerLike): Promise<number> {
     this.touch(so, trigger);
     await this.firstRead(trigger.key);
+    this.checkKind(trigger);
     return this.table.read(trigger.key, trigger.activation, this.clock.now()).value;
   }
 
-  /** Active when a message arrived after the newest observation, else from a fresh observation. */
+  /** Active when a message arrived after the newest observation, else from a servable observation. */
   async isActive(so: ScaledObjectName, trigger: TriggerLike): Promise<boolean> {
     this.touch(so, trigger);
+    this.checkKind(trigger);
     if (this.table.arrivalPending(trigger.key)) return true;
     await this.firstRead(trigger.key);
+    this.checkKind(trigger);
     if (this.table.arrivalPending(trigger.key)) return true;
     return this.table.read(trigger.key, trigger.activation, this.clock.now()).active;
   }
@@ -192,6 +204,12 @@ export class WatchEngine {
     if (!this.driver) throw new Error("the watch engine has no driver: attach() one before reading");
     const hint: WatchHint = { partitioned: trigger.isPartitionedTopic, topic: trigger.topic };
     this.apply(this.table.touch(so, trigger.key, trigger.activation, hint, this.clock.now()));
+  }
+
+  /** A trigger whose isPartitionedTopic contradicts the newest observation fails alone (INVALID_ARGUMENT). */
+  private checkKind(trigger: TriggerLike): void {
+    const partitions = this.table.partitionsOf(trigger.key);
+    checkTopicKind(trigger.key.topic, trigger.isPartitionedTopic, partitions);
   }
 
   /** Waits for the key's first observation while the table says to (until its first-read deadline). */

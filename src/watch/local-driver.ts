@@ -1,7 +1,9 @@
 import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
 import type { ArrivalSource, StatsReader } from "../pulsar/ports.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
+import { HintCheckedStats } from "./hint-checked-stats.js";
 import type { WatchSink } from "./sink.js";
 import type { WatchTimings } from "./timings.js";
 import { Watcher, type WatcherStatus } from "./watcher.js";
@@ -20,6 +22,8 @@ export interface LocalWatchDriverDeps {
   readonly timings?: WatchTimings;
   readonly random?: () => number;
   readonly onSinkError?: (err: unknown) => void;
+  /** The watchers' logger (a broker's Retry-After is logged at warn). */
+  readonly logger?: Logger;
 }
 
 /** Runs a Watcher per key in this process, feeding the sink (the engine's `ingest`). */
@@ -37,13 +41,14 @@ export class LocalWatchDriver implements WatchDriver {
       watcher = new Watcher(
         { key, topic: hint.topic, partitioned: hint.partitioned },
         {
-          stats: ports.stats,
+          stats: new HintCheckedStats(ports.stats),
           arrivals: ports.arrivals,
           clock: this.deps.clock,
           sink: this.deps.sink,
           timings: this.deps.timings,
           random: this.deps.random,
           onSinkError: this.deps.onSinkError,
+          logger: this.deps.logger,
         },
       );
     } catch (err) {

@@ -1,5 +1,5 @@
 import { backoffDelay } from "../lib/backoff.js";
-import { RateLimitedError } from "../pulsar/errors.js";
+import { NamespaceNotFoundError, RateLimitedError, TopicNotFoundError } from "../pulsar/errors.js";
 import type { WatchTimings } from "./timings.js";
 
 /**
@@ -8,7 +8,10 @@ import type { WatchTimings } from "./timings.js";
  * - After a good poll: `fastPollMs` while the backlog is above `fastPollAbove` (default 0: any
  *   backlog), else `slowPollMs`, or `noArrivalsPollMs` while the arrival reader is not connected.
  * - After a failed poll: exponential backoff with full jitter (`errorBackoffBaseMs` doubling up to
- *   `errorBackoffMaxMs`); a 429's Retry-After wins when larger (capped at `retryAfterMaxMs`).
+ *   `errorBackoffMaxMs`); a 429's Retry-After wins when larger (capped at `retryAfterMaxMs`). A
+ *   topic or namespace that does not exist (404) is asked again at the idle rate (`slowPollMs`) at
+ *   the soonest: a name that may never exist must cost nothing (ghost keys), and one created later
+ *   is seen within an idle interval.
  * - An arrival pulls the next poll in to `arrivalDebounceMs` from now, but never sooner than
  *   `fastPollMs` after the previous poll started (a busy topic is polled at the fast rate, not once
  *   per message), and never during error backoff (Retry-After is honoured).
@@ -61,6 +64,9 @@ export class PollSchedule {
       random: this.random,
     });
     this.failures++;
+    if (err instanceof TopicNotFoundError || err instanceof NamespaceNotFoundError) {
+      return Math.max(delay, t.slowPollMs);
+    }
     const retryAfter = err instanceof RateLimitedError ? err.retryAfterMs : undefined;
     if (retryAfter !== undefined && retryAfter > delay) return Math.min(retryAfter, t.retryAfterMaxMs);
     return delay;

@@ -55,7 +55,7 @@ export const watchTimingsSchema = {
   retryAfterMaxMs: field({
     flag: "retry-after-max-ms",
     env: "PPS_RETRY_AFTER_MAX_MS",
-    doc: "longest broker Retry-After honoured",
+    doc: "longest broker Retry-After honoured (the hub's own watchers: at most the staleness bound)",
     parser: integer(r.retryAfterMaxMs),
     default: d.retryAfterMaxMs,
   }),

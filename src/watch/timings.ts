@@ -16,7 +16,10 @@ export interface WatchTimings {
   readonly errorBackoffBaseMs: number;
   /** Cap of the error backoff. */
   readonly errorBackoffMaxMs: number;
-  /** A broker's Retry-After longer than the backoff is honoured, up to this. */
+  /**
+   * A broker's Retry-After longer than the backoff is honoured, up to this (the hub's own watchers
+   * also up to its staleness bound: waiting longer could only serve stale data, retryAfterWithin).
+   */
   readonly retryAfterMaxMs: number;
 }
 
@@ -27,8 +30,15 @@ export const DEFAULT_WATCH_TIMINGS: WatchTimings = Object.freeze({
   noArrivalsPollMs: 5_000,
   errorBackoffBaseMs: 1_000,
   errorBackoffMaxMs: 30_000,
-  retryAfterMaxMs: 300_000,
+  /** The default staleness bound (3 x slowPollMs): one 429 must not blind a key for minutes. */
+  retryAfterMaxMs: 90_000,
 });
+
+/** `t` honouring a Retry-After up to `stalenessMs` at most (the hub's staleness bound). */
+export function retryAfterWithin(t: WatchTimings, stalenessMs: number): WatchTimings {
+  if (t.retryAfterMaxMs <= stalenessMs) return t;
+  return Object.freeze({ ...t, retryAfterMaxMs: stalenessMs });
+}
 
 const ms = (min: number) => intSchema(min, 86_400_000);
 

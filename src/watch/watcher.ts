@@ -1,9 +1,11 @@
 import type { Clock, TimerHandle } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import { NamespaceNotFoundError, RateLimitedError, TopicNotFoundError } from "../pulsar/errors.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription, StatsReader } from "../pulsar/ports.js";
 import type { ArrivalEvent, TopicSnapshot } from "../pulsar/snapshot.js";
 import { subscriptionOf } from "../pulsar/subscription-of.js";
 import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
-import type { WatchKey } from "../state/key.js";
+import { keyId, type WatchKey } from "../state/key.js";
 import type { Observation } from "../state/observation.js";
 import { PollSchedule } from "./schedule.js";
 import type { WatchSink } from "./sink.js";
@@ -29,6 +31,8 @@ export interface WatcherDeps {
   readonly random?: () => number;
   /** Called when the sink throws (the watcher goes on). */
   readonly onSinkError?: (err: unknown) => void;
+  /** Told (warn) of each broker Retry-After honoured. */
+  readonly logger?: Logger;
 }
 
 /** What a watcher is doing (introspection). */
@@ -135,6 +139,7 @@ export class Watcher {
     } catch (err) {
       if (this.stopped) return;
       delay = this.schedule.afterError(err);
+      this.failed(err, delay);
       const e = err instanceof Error ? err : new Error(String(err));
       report = () => this.deps.sink.error(this.key, e);
     } finally {
@@ -230,6 +235,27 @@ export class Watcher {
     } catch (err) {
       this.deps.onSinkError?.(err);
     }
+  }
+
+  /**
+   * A 429 is logged with the wait honoured. A topic or namespace that is not found (deleted) loses
+   * its arrival subscription: a WebSocket reader on a missing topic would create it again. The next
+   * good snapshot subscribes again (partitionsSeen).
+   */
+  private failed(err: unknown, delay: number): void {
+    if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
+      const retryAfterMs = err.retryAfterMs;
+      this.deps.logger?.warn(
+        { key: keyId(this.key), delayMs: delay, retryAfterMs },
+        "rate limited by the broker (429): the next stats poll waits for its Retry-After",
+      );
+    }
+    if (!(err instanceof TopicNotFoundError || err instanceof NamespaceNotFoundError)) return;
+    const sub = this.subscription;
+    this.subscription = undefined;
+    this.partitions = undefined;
+    this.schedule.setArrivalsConnected(false);
+    sub?.close().catch(() => undefined);
   }
 }
 

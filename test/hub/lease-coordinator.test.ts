@@ -180,6 +180,27 @@ void describe("LeaseCoordinator", () => {
     assert.equal(seen.activations, 1, "the arrival is after the observation: an edge");
   });
 
+  void it("before the first heartbeat a sidecar's times are the hub's receive times (clock 20 s behind)", () => {
+    const { clock, engine, leases, use, join, report } = setup();
+    const seen = use();
+    engine.ingest.observation(K, obs(clock.now(), 0)); // the hub's own watcher, before the hand-over
+    const a = join("a");
+    const behind = 20_000;
+    clock.advance(100);
+    // On the sidecar's clock this arrival is 19.9 s older than the hub's observation: it would not
+    // count as pending, and the consumer would wait for the next poll.
+    leases.arrival(a, K, { receivedAt: clock.now() - behind });
+    assert.equal(engine.keyReport(K)?.lastArrivalAt, clock.now(), "timed by the hub's receive time");
+    assert.equal(seen.activations, 1, "the arrival is after the observation: an edge");
+    clock.advance(100);
+    report(a, 0, clock.now() - behind);
+    assert.equal(engine.keyReport(K)?.observationAgeMs, 0, "not 20 s old");
+    leases.heartbeat(a, clock.now() - behind);
+    clock.advance(500);
+    report(a, 0, clock.now() - behind - 200);
+    assert.equal(engine.keyReport(K)?.observationAgeMs, 200, "the offset is known: sidecar time + offset");
+  });
+
   void it("a sidecar clock ahead of the hub never reports from the future", () => {
     const { clock, engine, leases, use, join, report } = setup();
     use();

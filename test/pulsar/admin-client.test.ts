@@ -42,7 +42,7 @@ void test("reads stats, partitioned-stats, partitions and subscriptions on the r
     if (req.url?.endsWith("/orders/partitions")) return sendJson(res, 200, { partitions: 0 });
     if (req.url?.endsWith("/events/partitions")) return sendJson(res, 200, { partitions: 3 });
     if (req.url?.endsWith("/orders/stats")) return sendJson(res, 200, STATS);
-    if (req.url?.endsWith("/events/partitioned-stats?perPartition=false")) return sendJson(res, 200, PSTATS);
+    if (req.url?.endsWith("/events/partitioned-stats?perPartition=true")) return sendJson(res, 200, PSTATS);
     if (req.url?.endsWith("/subscriptions")) return sendJson(res, 200, ["workers", "audit"]);
     sendJson(res, 404, { reason: "Topic not found" });
   });
@@ -60,9 +60,9 @@ void test("reads stats, partitioned-stats, partitions and subscriptions on the r
   assert.deepEqual(await c.subscriptions(orders), ["workers", "audit"]);
   assert.deepEqual(seen, [
     "/admin/v2/persistent/public/default/orders/stats",
-    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=false",
+    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true",
     "/admin/v2/non-persistent/public/default/events/partitions",
-    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=false",
+    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true",
     "/admin/v2/persistent/public/default/orders/partitions",
     "/admin/v2/persistent/public/default/orders/stats",
     "/admin/v2/persistent/public/default/orders/subscriptions",

@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BadPayloadError, PulsarError, SubscriptionNotFoundError } from "../../src/pulsar/errors.js";
+import {
+  BadPayloadError,
+  IncompleteStatsError,
+  PulsarError,
+  SubscriptionNotFoundError,
+} from "../../src/pulsar/errors.js";
 import {
   parsePartitionMetadata,
   parseSubscriptionList,
@@ -62,6 +67,40 @@ void test("partitioned-stats fixture: summed numbers and metadata.partitions", (
     // The broker merged the partitions' one-consumer lists index by index into one entry.
     consumers: 1,
   });
+});
+
+void test("perPartition=true: every partition listed is served; a partition left out is an error, never a smaller backlog", () => {
+  const full = JSON.parse(fixture("partitioned-stats-3-partitions.json")) as Json;
+  assert.equal(
+    subscriptionOf(parseTopicStats(JSON.stringify(full), topic, URL, 3, true), "workers").msgBacklog,
+    358,
+  );
+  const partial = structuredClone(full);
+  const listed = partial["partitions"] as Json;
+  delete listed["persistent://public/default/events-partition-2"];
+  assert.throws(
+    () => parseTopicStats(JSON.stringify(partial), topic, URL, 3, true),
+    (e: unknown) => e instanceof IncompleteStatsError && /summed 2 of 3 partitions/.test(e.message),
+  );
+  // A BadPayloadError like any unusable document (the watcher keeps the last value, then errors).
+  assert.throws(() => parseTopicStats(JSON.stringify(partial), topic, URL, 3, true), BadPayloadError);
+  delete partial["metadata"];
+  assert.throws(
+    () => parseTopicStats(JSON.stringify(partial), topic, URL, 3, true),
+    /metadata.partitions is missing/,
+  );
+  partial["partitions"] = [];
+  assert.throws(() => parseTopicStats(JSON.stringify(partial), topic, URL, 3, true), BadPayloadError);
+});
+
+void test("negative unackedMessages (apache/pulsar#23805) is read as 0 and keeps every backlog", () => {
+  const doc = real();
+  (subsOf(doc)["taosx-test"] as Json)["unackedMessages"] = -3;
+  const snap = parseTopicStats(JSON.stringify(doc), topic, URL);
+  assert.equal(snap.subscriptions.get("taosx-test")?.unackedMessages, 0);
+  assert.equal(snap.subscriptions.get("test_subscription")?.msgBacklog, 1);
+  (subsOf(doc)["taosx-test"] as Json)["unackedMessages"] = "-3";
+  assertThrowsBadPayload(() => parseTopicStats(JSON.stringify(doc), topic, URL));
 });
 
 void test("partitions falls back to the known count, then 0", () => {

@@ -40,12 +40,13 @@ export class Cluster {
     return this.track(await startSim(this.runner, port));
   }
 
-  async hub(o: HubOptions): Promise<HubProc> {
+  /** A hub with the FAST timings and a staleness bound of `stalenessMs` (default STALENESS_MS). */
+  async hub(o: HubOptions, stalenessMs = STALENESS_MS): Promise<HubProc> {
     return this.track(
       await startHub(this.runner, {
         sidecarToken: TOKEN,
         ...o,
-        extraArgs: [...FAST, "--staleness-ms", String(STALENESS_MS), ...(o.extraArgs ?? [])],
+        extraArgs: [...FAST, "--staleness-ms", String(stalenessMs), ...(o.extraArgs ?? [])],
       }),
     );
   }

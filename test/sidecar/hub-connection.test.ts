@@ -178,6 +178,30 @@ void test("a rotated token file is read again on reconnect; 401 is a HubRejected
   assert.deepEqual(hub.authorizations, ["Bearer one", "Bearer one", "Bearer two"]);
 });
 
+void test("the reconnect backoff never outgrows the last lease timeout (a restarted hub sees it again soon)", async (t) => {
+  let expected = "secret";
+  const { clock, hub, conn, next } = await setup(
+    t,
+    { token: () => expected, leaseTimeoutMs: 300 },
+    { backoff: { baseMs: 100, maxMs: 10_000, random: () => 0.9999 } },
+  );
+  conn.start();
+  const first = await hub.nextSession();
+  await next("connected");
+  expected = "rotated"; // every attempt is refused from now on, as while the hub is away
+  first.drop();
+  const delays = [(await next("disconnected")).retryInMs];
+  for (let i = 0; i < 5; i++) {
+    clock.advance(delays.at(-1) ?? 0);
+    delays.push((await next("disconnected")).retryInMs);
+  }
+  assert.ok(
+    delays.every((d) => d <= 300),
+    `every delay within the 300 ms lease timeout: ${delays.join(", ")}`,
+  );
+  assert.equal(delays.at(-1), 300, "without the cap this attempt would wait about 3.2 s");
+});
+
 void test("hub close codes and bad hub frames surface as typed errors, then it reconnects", async (t) => {
   const { clock, hub, conn, next } = await setup(t);
   conn.start();

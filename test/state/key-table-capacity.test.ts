@@ -8,8 +8,9 @@ import { KEY_TABLE_DEFAULTS, type KeyTableOptions } from "../../src/state/key-ta
 import { FakeClock } from "../support/fake-clock.js";
 import { obs } from "../support/observation.js";
 
-// Capacity that recovers: what never was healthy gives its place once quiet for neverHealthyTtlMs;
-// healthy keys (an observation, an open stream) and the ScaledObjects using them never do.
+// Capacity that recovers: what never was healthy goes once quiet for neverHealthyTtlMs (the sweep
+// that runs before a refusal drops it); healthy keys (an observation, an open stream) and the
+// ScaledObjects using them never do.
 
 const key = (sub: string): WatchKey => ({ cluster: "c", topic: "persistent://t/ns/x", subscription: sub });
 const RULE: ActivationRule = { metric: "msgBacklog", threshold: 0 };
@@ -45,14 +46,16 @@ void describe("KeyTable capacity", () => {
     clock.advance(1);
     const effects = touch("legit", legit);
     assert.equal(refused(effects), undefined);
-    assert.deepEqual(effects, [{ kind: "startWatch", key: legit, hint: "h" }]);
-    assert.equal(table.scaledObjectCount, 5000);
+    assert.deepEqual(effects, [
+      { kind: "stopWatch", key: junk },
+      { kind: "startWatch", key: legit, hint: "h" },
+    ]);
     assert.deepEqual(table.keysOf(so("legit")), [legit]);
-    assert.equal(table.usersOf(junk).length, 4999, "one junk ScaledObject gave its place, the oldest");
-    assert.equal(
-      table.usersOf(junk).some((u) => u.so.name === "junk-0"),
-      false,
-    );
+    // The junk key never had an observation: quiet for 60 s, every use of it expired (not only one
+    // ScaledObject's, as when the table gave one place at a time), and so did the key.
+    assert.equal(table.usersOf(junk).length, 0, "every quiet junk ScaledObject gave its place");
+    assert.equal(table.scaledObjectCount, 1);
+    assert.equal(table.has(junk), false);
   });
 
   void it("junk keys fill maxKeys; a legitimate key evicts the quietest never-observed one (stopWatch, readers woken)", () => {

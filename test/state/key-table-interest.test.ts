@@ -6,6 +6,7 @@ import type { ActivationRule, WatchKey } from "../../src/state/key.js";
 import { KeyTable } from "../../src/state/key-table.js";
 import type { KeyTableOptions } from "../../src/state/key-table-types.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { obs } from "../support/observation.js";
 
 const key = (sub: string): WatchKey => ({ cluster: "c", topic: "persistent://t/ns/x", subscription: sub });
 const A = key("a");
@@ -15,7 +16,11 @@ const RULE: ActivationRule = { metric: "msgBacklog", threshold: 0 };
 const so = (name: string) => ({ namespace: "ns", name });
 const TTL = 600_000;
 
-/** A table with string hints; `added`/`removed` record the startWatch/stopWatch effects in order. */
+/**
+ * A table with string hints; `added`/`removed` record the startWatch/stopWatch effects in order.
+ * Each key touched is observed at once (healthy), so the idle TTL is `keyIdleTtlMs`; never-healthy
+ * keys (60 s) are the business of key-table-capacity.test.ts and the test at the end of this file.
+ */
 function setup(opts: KeyTableOptions = {}) {
   const clock = new FakeClock();
   const table = new KeyTable<string>(opts);
@@ -28,8 +33,11 @@ function setup(opts: KeyTableOptions = {}) {
     }
     return effects;
   };
-  const touch = (name: string, k: WatchKey, rule = RULE) =>
-    record(table.touch(so(name), k, rule, "h", clock.now()));
+  const touch = (name: string, k: WatchKey, rule = RULE) => {
+    const effects = record(table.touch(so(name), k, rule, "h", clock.now()));
+    if (table.partitionsOf(k) === undefined) table.observation(k, obs(clock.now(), 0));
+    return effects;
+  };
   const sweep = () => record(table.sweep(clock.now()));
   return { clock, table, added, removed, touch, sweep };
 }
@@ -49,12 +57,13 @@ void describe("KeyTable interest", () => {
     );
   });
 
-  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 2 s first read, 60 s never-healthy", () => {
+  void it("defaults: 10 min idle TTL, 1000 keys, 5000 ScaledObjects, 90 s staleness, 15 s error grace, 2 s first read, 60 s never-healthy", () => {
     assert.deepEqual(new KeyTable().options, {
       keyIdleTtlMs: TTL,
       maxKeys: 1000,
       maxScaledObjects: 5000,
       stalenessMs: 90_000,
+      errorGraceMs: 15_000,
       firstReadWaitMs: 2000,
       neverHealthyTtlMs: 60_000,
     });
@@ -177,5 +186,33 @@ void describe("KeyTable interest", () => {
       "one's use of A expired and A was dropped; one still uses B, so two does not fit",
     );
     assert.deepEqual(effects[0], { kind: "stopWatch", key: A });
+  });
+});
+
+void describe("KeyTable ghost keys", () => {
+  void it("a key never observed goes after neverHealthyTtlMs without a call, not the 10 min idle TTL", () => {
+    const table = new KeyTable<string>();
+    const t0 = 1_000_000;
+    table.touch(so("ghost"), A, RULE, "h", t0);
+    table.touch(so("real"), B, RULE, "h", t0);
+    table.observation(B, obs(t0, 0));
+    table.touch(so("streamed"), C, RULE, "h", t0);
+    table.openStream(C, RULE);
+    assert.deepEqual(table.sweep(t0 + 59_999), []);
+    assert.deepEqual(table.sweep(t0 + 60_000), [{ kind: "stopWatch", key: A }]);
+    assert.deepEqual(
+      table.keys().map((k) => k.subscription),
+      ["b", "c"],
+      "an observed key and a streamed one stay",
+    );
+    assert.equal(table.scaledObjectCount, 2, "the ghost's ScaledObject went with its only use");
+  });
+
+  void it("the ghost time is the table's option, and a call renews it", () => {
+    const table = new KeyTable<string>({ neverHealthyTtlMs: 5000 });
+    table.touch(so("ghost"), A, RULE, "h", 0);
+    table.touch(so("ghost"), A, RULE, "h", 4000);
+    assert.deepEqual(table.sweep(8999), []);
+    assert.deepEqual(table.sweep(9000), [{ kind: "stopWatch", key: A }]);
   });
 });

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StateReader } from "../../src/keda/state-reader.js";
+import { TopicNotFoundError } from "../../src/pulsar/errors.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import { CapacityError, NoFreshDataError } from "../../src/state/errors.js";
 import type { ActivationRule, WatchKey } from "../../src/state/key.js";
 import type { WatchDriver, WatchHint } from "../../src/watch/driver.js";
 import { WatchEngine, type TriggerLike, type WatchEngineOptions } from "../../src/watch/engine.js";
 import { LocalWatchDriver } from "../../src/watch/local-driver.js";
+import { TopicKindError } from "../../src/watch/topic-kind.js";
+import { toGrpcFailure } from "../../src/keda/status.js";
+import { status } from "@grpc/grpc-js";
 import { FakeClock } from "../support/fake-clock.js";
 import { FakeArrivalSource, FakeStatsReader, flush, topicSnapshot } from "../support/fake-pulsar.js";
 import { obs } from "../support/observation.js";
@@ -314,5 +318,50 @@ void describe("WatchEngine with LocalWatchDriver", () => {
       }),
     );
     await assert.rejects(engine.metricValue(SO, trigger()), /Error: cluster c is not configured/);
+  });
+});
+
+void describe("WatchEngine: a trigger whose isPartitionedTopic contradicts Pulsar", () => {
+  void it("fails that trigger alone with TopicKindError (INVALID_ARGUMENT), naming what Pulsar says", async () => {
+    const { engine, observe } = setup();
+    const wrong: TriggerLike = { ...trigger(), isPartitionedTopic: true };
+    const right: TriggerLike = { ...trigger(), isPartitionedTopic: false };
+    const other = { namespace: "ns", name: "right" };
+    const reading = engine.metricValue(SO, wrong);
+    observe(4); // partitions 0: not partitioned
+    await assert.rejects(
+      reading,
+      (e: unknown) =>
+        e instanceof TopicKindError &&
+        /isPartitionedTopic = "true": Pulsar says topic persistent:\/\/t\/ns\/orders is not partitioned/.test(
+          e.message,
+        ),
+    );
+    await assert.rejects(engine.isActive(SO, wrong), TopicKindError);
+    assert.equal(await engine.metricValue(other, right), 4, "the right trigger on the same key is served");
+    assert.equal(await engine.metricValue(other, trigger()), 4, "and so is one that leaves it out");
+    assert.equal(toGrpcFailure(new TopicKindError("t", false, 3)).code, status.INVALID_ARGUMENT);
+    assert.match(
+      new TopicKindError("t", false, 3).message,
+      /is partitioned \(3 partitions\); set it to "true"/,
+    );
+  });
+});
+
+void describe("WatchEngine with LocalWatchDriver: a wrong isPartitionedTopic first", () => {
+  void it("the key is watched as Pulsar says; only the wrong trigger fails", async () => {
+    const clock = new FakeClock();
+    const stats = new FakeStatsReader(clock, (_t, partitioned) => {
+      if (partitioned === true) throw new TopicNotFoundError("HTTP 404: Partitioned Topic not found", "u");
+      return topicSnapshot(TOPIC, { s: { msgBacklog: 6 } });
+    });
+    const arrivals = new FakeArrivalSource(clock);
+    const engine = new WatchEngine({ clock });
+    engine.attach(new LocalWatchDriver({ cluster: () => ({ stats, arrivals }), clock, sink: engine.ingest }));
+    const wrong: TriggerLike = { ...trigger(), isPartitionedTopic: true };
+    await assert.rejects(engine.metricValue(SO, wrong), TopicKindError);
+    assert.equal(await engine.metricValue(SO2, trigger()), 6);
+    assert.equal(await engine.metricValue(SO2, { ...trigger(), isPartitionedTopic: false }), 6);
+    await engine.close();
   });
 });

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RateLimitedError, ServerError } from "../../src/pulsar/errors.js";
+import {
+  NamespaceNotFoundError,
+  RateLimitedError,
+  ServerError,
+  TopicNotFoundError,
+} from "../../src/pulsar/errors.js";
 import { PollSchedule } from "../../src/watch/schedule.js";
-import { DEFAULT_WATCH_TIMINGS, watchTimings } from "../../src/watch/timings.js";
+import { DEFAULT_WATCH_TIMINGS, retryAfterWithin, watchTimings } from "../../src/watch/timings.js";
 import { ConfigError } from "../../src/lib/errors.js";
 
 const T = DEFAULT_WATCH_TIMINGS;
@@ -20,7 +25,7 @@ void describe("watch timings", () => {
         noArrivalsPollMs: 5000,
         errorBackoffBaseMs: 1000,
         errorBackoffMaxMs: 30000,
-        retryAfterMaxMs: 300000,
+        retryAfterMaxMs: 90000,
       },
     );
   });
@@ -76,7 +81,26 @@ void describe("PollSchedule", () => {
     assert.equal(s.afterError(new RateLimitedError("429", "u", 7000)), 7000);
     assert.equal(s.afterError(new RateLimitedError("429", "u", 10)), 1000, "smaller: backoff");
     assert.equal(s.afterError(new RateLimitedError("429", "u", undefined)), 1000);
-    assert.equal(s.afterError(new RateLimitedError("429", "u", 3_600_000)), 300_000);
+    assert.equal(
+      s.afterError(new RateLimitedError("429", "u", 3_600_000)),
+      90_000,
+      "the default staleness bound",
+    );
+  });
+
+  void it("a topic or namespace that does not exist is asked again at the idle rate, not the backoff's", () => {
+    const s = new PollSchedule(T, 0, () => 0.5);
+    assert.equal(s.afterError(new TopicNotFoundError("HTTP 404: Topic not found", "u")), 30_000);
+    assert.equal(s.afterError(new NamespaceNotFoundError("HTTP 404: Namespace not found", "u")), 30_000);
+    const other = s.afterError(new ServerError("503", "u", 503));
+    assert.ok(other < 30_000, `other errors keep the backoff (${other} ms)`);
+    assert.equal(s.arrivalPollAt(NOW), undefined, "arrivals do not pull a ghost's poll in");
+  });
+
+  void it("the hub's watchers honour a Retry-After up to its staleness bound at most", () => {
+    const s = new PollSchedule(retryAfterWithin(T, 20_000), 0, () => 0);
+    assert.equal(s.afterError(new RateLimitedError("429", "u", 300_000)), 20_000);
+    assert.equal(retryAfterWithin(T, 600_000), T, "a larger bound keeps retryAfterMaxMs");
   });
 
   void it("an arrival asks for a poll after the debounce, at most once per fast interval, never in backoff", () => {

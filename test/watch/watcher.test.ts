@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RateLimitedError, ServerError, SubscriptionNotFoundError } from "../../src/pulsar/errors.js";
+import { Writable } from "node:stream";
+import { createLogger } from "../../src/lib/logger.js";
+import {
+  RateLimitedError,
+  ServerError,
+  SubscriptionNotFoundError,
+  TopicNotFoundError,
+} from "../../src/pulsar/errors.js";
 import type { WatchKey } from "../../src/state/key.js";
 import { Watcher, type WatcherOptions } from "../../src/watch/watcher.js";
 import { FakeClock } from "../support/fake-clock.js";
@@ -306,5 +313,53 @@ void describe("Watcher lifecycle", () => {
     s.watcher.start();
     assert.equal(s.stats.calls.length, 3);
     assert.equal(s.watcher.status().running, false);
+  });
+});
+
+void describe("Watcher and the broker's Retry-After", () => {
+  void it("logs each honoured Retry-After at warn with the key and the delay", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger(
+      "info",
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    const clock = new FakeClock();
+    const stats = new FakeStatsReader(clock, () => {
+      throw new RateLimitedError("HTTP 429, rate limited", "u", 12_000);
+    });
+    const arrivals = new FakeArrivalSource(clock);
+    const watcher = new Watcher({ key: KEY }, { stats, arrivals, clock, sink: new RecordingSink(), logger });
+    watcher.start();
+    await flush();
+    assert.deepEqual(
+      lines.map((l) => [l["level"], l["key"], l["delayMs"], l["retryAfterMs"]]),
+      [[40, "c/persistent://t/ns/orders/s", 12_000, 12_000]],
+    );
+    assert.match(String(lines[0]?.["msg"]), /rate limited by the broker/);
+    await watcher.stop();
+  });
+});
+
+void describe("Watcher on a topic that is not found", () => {
+  void it("a 404 for the topic closes the arrival subscription and polls slowly; a good answer subscribes again", async () => {
+    const { world, arrivals, step, next, stats } = await running();
+    assert.equal(arrivals.open.length, 1);
+    world.fail = new TopicNotFoundError("HTTP 404: Topic persistent://t/ns/orders not found", "u");
+    await step(30_000);
+    assert.equal(arrivals.open.length, 0, "no reader on a missing topic (a reader would create it)");
+    assert.equal(next(), 30_000, "asked again at the idle rate, not the 1 s backoff");
+    await step(30_000);
+    assert.equal(arrivals.subscriptions.length, 1, "still not subscribed while it is missing");
+    world.fail = undefined;
+    const calls = stats.calls.length;
+    await step(30_000);
+    assert.equal(stats.calls.length, calls + 1);
+    assert.equal(arrivals.open.length, 1, "the topic is back: subscribed again");
+    assert.equal(arrivals.subscriptions.length, 2);
   });
 });
