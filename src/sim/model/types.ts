@@ -1,4 +1,13 @@
-/** One stored message (an entry: the simulator never batches, so one message is one entry). */
+/**
+ * A binary producer's entry as it came: `[metadataSize u32][MessageMetadata][payload]` (what the
+ * CRC32C covers), forwarded unchanged in MESSAGE frames, with a checksum only if the producer sent one.
+ */
+export interface RawEntry {
+  readonly frame: Buffer;
+  readonly checksum: boolean;
+}
+
+/** One stored entry: one message, or a binary producer's batch (`numMessages` > 1), never split. */
 export interface Entry {
   readonly entryId: number;
   /** base64 payload exactly as the producer sent it. */
@@ -11,6 +20,10 @@ export interface Entry {
   readonly eventTime?: number;
   /** Epoch ms before which Shared/Key_Shared subscriptions do not deliver it. */
   readonly deliverAt?: number;
+  /** Messages in the entry (MessageMetadata.num_messages_in_batch); absent = 1. */
+  readonly numMessages?: number;
+  /** Set when a binary producer published it. */
+  readonly raw?: RawEntry;
 }
 
 export type SubscriptionType = "Exclusive" | "Shared" | "Failover" | "Key_Shared";
@@ -36,7 +49,8 @@ export interface ConsumerSink {
 /** Delivery permits of a consumer; may be shared by the per-partition consumers of one session. */
 export interface Flow {
   available(): number;
-  take(): void;
+  /** One entry handed out; a binary consumer pays its message count (permits may go negative). */
+  take(entry: Entry): void;
 }
 
 export interface ConsumerInit {
@@ -56,6 +70,8 @@ export interface MessageInput {
   readonly key?: string;
   readonly eventTime?: number;
   readonly deliverAt?: number;
+  readonly numMessages?: number;
+  readonly raw?: RawEntry;
 }
 
 /** Where a new subscription starts: at the end of the topic, at its start, or after an entry. */
