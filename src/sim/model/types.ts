@@ -1,9 +1,10 @@
 /**
- * A binary producer's entry as it came: `[metadataSize u32][MessageMetadata][payload]` (what the
- * CRC32C covers), forwarded unchanged in MESSAGE frames, with a checksum only if the producer sent one.
+ * A binary producer's entry as it came: its MessageMetadata bytes and payload, forwarded unchanged
+ * in MESSAGE frames, with a checksum only if the producer sent one (a broker forwards as stored).
  */
 export interface RawEntry {
-  readonly frame: Buffer;
+  readonly metadata: Uint8Array;
+  readonly payload: Uint8Array;
   readonly checksum: boolean;
 }
 
