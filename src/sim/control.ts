@@ -65,6 +65,15 @@ export class SimControl {
     return await this.post("binary", { mode });
   }
 
+  /** The binary endpoint's mode, open connections, and bytes hung connections discarded. */
+  async binaryState(): Promise<{ mode: string; connections: number; discardedBytes: number }> {
+    return (await this.call("GET", "binary")) as unknown as {
+      mode: string;
+      connections: number;
+      discardedBytes: number;
+    };
+  }
+
   /** Matching topics (substring or /regex/) belong to the second broker: lookups elsewhere redirect there. */
   async binaryOwner(topicPattern: string): Promise<void> {
     await this.post("binary/owner", { topicPattern });

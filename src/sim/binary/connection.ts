@@ -104,8 +104,15 @@ export class BinaryConnection implements ConnectionContext {
     return this.consumers.closeOn(topics) + this.producers.closeOn(topics);
   }
 
+  /** Bytes read and thrown away while frozen (so a test knows a hung link did receive them). */
+  discarded = 0;
+
   private onData(chunk: Buffer): void {
-    if (this.closed || this.frozen) return;
+    if (this.closed) return;
+    if (this.frozen) {
+      this.discarded += chunk.length;
+      return;
+    }
     try {
       for (const body of this.splitter.push(chunk)) {
         if (this.closed) return;

@@ -10,8 +10,16 @@ import { BrokerRouting, type SimBroker } from "./routing.js";
 /** `normal`, `refuse` (accepted and closed at once), `hang` (accepted, then silence). */
 export type BinaryMode = "normal" | "refuse" | "hang";
 
+export interface BinaryState {
+  readonly mode: BinaryMode;
+  readonly connections: number;
+  /** Bytes hung connections read and discarded. */
+  readonly discardedBytes: number;
+}
+
 /** What the control API changes on the binary endpoint (`/_sim/binary...`). */
 export interface BinaryControl {
+  state(): BinaryState;
   setMode(mode: BinaryMode): void;
   /** Closes every binary connection now (a broker restart, a network cut). */
   dropAll(): number;
@@ -98,6 +106,12 @@ export class BinaryEndpoint implements BinaryControl {
 
   get secondBrokerUrl(): string {
     return this.routing.brokers[1].url;
+  }
+
+  state(): BinaryState {
+    let discardedBytes = 0;
+    for (const c of this.connections) discardedBytes += c.discarded;
+    return { mode: this.mode, connections: this.connections.size, discardedBytes };
   }
 
   setMode(mode: BinaryMode): void {

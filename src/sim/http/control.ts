@@ -54,6 +54,10 @@ export class ControlRoutes {
     try {
       const route = `${req.method ?? "GET"} ${path.slice(CONTROL_PREFIX.length)}`;
       if (route === "GET requests") return sendJson(res, 200, this.state.requests.snapshot());
+      if (route === "GET binary") {
+        if (!this.binary) throw new SimNotFoundError("the binary endpoint is off");
+        return sendJson(res, 200, this.binary.state());
+      }
       if (req.method !== "POST") throw new SimNotFoundError(`no control route ${route}`);
       const text = await readBody(req);
       let body: Json = {};
