@@ -21,6 +21,8 @@ export interface FakeBrokerScript {
   lookup?(topic: string, authoritative: boolean, requestId: bigint, peer: FakePeer): Reply | undefined;
   partitions?(topic: string, requestId: bigint, peer: FakePeer): Reply | undefined;
   subscribe?(s: CommandSubscribe, peer: FakePeer): Reply | undefined;
+  /** The client closing a consumer; the consumer is gone either way. */
+  closeConsumer?(consumerId: bigint, requestId: bigint, peer: FakePeer): Reply | undefined;
 }
 
 export interface FakeConsumer {
@@ -241,7 +243,9 @@ export class FakeBroker {
       case T.CLOSE_CONSUMER: {
         const consumer = this.consumers.find((k) => k.peer === peer && k.id === c.close_consumer.consumer_id);
         if (consumer) this.drop(consumer);
-        return peer.send({ type: T.SUCCESS, success: { request_id: c.close_consumer.request_id } });
+        const { consumer_id, request_id } = c.close_consumer;
+        const r = this.script.closeConsumer?.(consumer_id, request_id, peer);
+        return this.reply(peer, r ?? { type: T.SUCCESS, success: { request_id } });
       }
       default:
         return;
