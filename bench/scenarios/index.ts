@@ -1,6 +1,7 @@
 import type { Scenario } from "../lib/scenario.js";
 import { activation } from "./activation.js";
 import { adminLoad } from "./admin-load.js";
+import { arrivals } from "./arrivals.js";
 import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
 import { hostileAttacks } from "./hostile-attacks.js";
@@ -13,6 +14,7 @@ import { soak } from "./soak.js";
 /** Every scenario, in run order. */
 export const SCENARIOS: readonly Scenario[] = [
   activation,
+  arrivals,
   adminLoad,
   partitionPayload,
   readPath,

@@ -1,7 +1,9 @@
 import { ScalerError } from "../lib/errors.js";
+import type { BinaryState } from "./binary/endpoint.js";
 import type { FaultSpec, RedirectSpec, RequestCounts } from "./http/faults.js";
 
 export type { FaultKind, FaultSpec, RedirectSpec, RequestCounts } from "./http/faults.js";
+export type { BinaryState } from "./binary/endpoint.js";
 
 /** A `/_sim` control call that did not answer 2xx. */
 export class SimControlError extends ScalerError {
@@ -57,6 +59,34 @@ export class SimControl {
     return await this.post("websocket", { mode });
   }
 
+  /**
+   * Binary endpoint: normal | refuse (connections closed once accepted) | drop (close open
+   * connections now) | hang (connections go silent: nothing read, answered or sent).
+   */
+  async binary(mode: "normal" | "refuse" | "drop" | "hang"): Promise<{ dropped?: number }> {
+    return await this.post("binary", { mode });
+  }
+
+  /** The binary endpoint's mode, open connections, bytes hung ones discarded, auth challenges and refreshes. */
+  async binaryState(): Promise<BinaryState> {
+    return (await this.call("GET", "binary")) as unknown as BinaryState;
+  }
+
+  /** Matching topics (substring or /regex/) belong to the second broker: lookups elsewhere redirect there. */
+  async binaryOwner(topicPattern: string): Promise<void> {
+    await this.post("binary/owner", { topicPattern });
+  }
+
+  /** Proxy mode: lookups answer Connect with proxy_through_service_url (clients go through the service URL). */
+  async binaryProxy(enabled: boolean): Promise<void> {
+    await this.post("binary/proxy", { enabled });
+  }
+
+  /** Unloads a topic (every partition): CLOSE_CONSUMER/CLOSE_PRODUCER, next lookup ServiceNotReady once. */
+  async unload(topic: string): Promise<{ closed: number }> {
+    return (await this.post("binary/unload", { topic })) as { closed: number };
+  }
+
   /** Admin requests for matching topics are redirected (307 by default) to `to`. */
   async redirect(spec: RedirectSpec): Promise<void> {
     await this.post("redirect", spec);
@@ -70,7 +100,7 @@ export class SimControl {
     await this.post("requests/reset", {});
   }
 
-  /** Clears faults, latency, redirects and the WebSocket mode. */
+  /** Clears faults, latency, redirects, the WebSocket and binary modes, owners and proxy mode. */
   async reset(): Promise<void> {
     await this.post("reset", {});
   }

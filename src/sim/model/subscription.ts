@@ -1,7 +1,13 @@
 import type { Clock, TimerHandle } from "../../lib/clock.js";
 import { SubConsumer } from "./consumer.js";
 import { RateWindow } from "./rates.js";
-import type { ConsumerInit, Entry, StartPosition, SubscriptionType } from "./types.js";
+import {
+  messagesIn,
+  type ConsumerInit,
+  type Entry,
+  type StartPosition,
+  type SubscriptionType,
+} from "./types.js";
 
 /** What a subscription needs from its topic's log. */
 export interface EntryLog {
@@ -263,7 +269,7 @@ export class Subscription {
     this.replay.delete(id);
     this.delayed.delete(id);
     if (id >= this.readPos) this.readPos = id + 1;
-    const count = entry.batch?.length ?? 1;
+    const count = messagesIn(entry);
     consumer.init.flow.take(count);
     consumer.recordSent(entry.size, now, count);
     this.msgOutCounter += count;

@@ -4,13 +4,14 @@ import { encodeMessageId } from "./message-id.js";
 import { fullName, type TopicName } from "./names.js";
 import { RateWindow } from "./rates.js";
 import { Subscription, type EntryLog } from "./subscription.js";
-import type {
-  BatchedMessage,
-  ConsumerInit,
-  Entry,
-  MessageInput,
-  StartPosition,
-  SubscriptionType,
+import {
+  messagesIn,
+  type BatchedMessage,
+  type ConsumerInit,
+  type Entry,
+  type MessageInput,
+  type StartPosition,
+  type SubscriptionType,
 } from "./types.js";
 
 export interface ProducerInfo {
@@ -116,8 +117,12 @@ export class Topic implements EntryLog {
       ...(input.key !== undefined ? { key: input.key } : {}),
       ...(input.eventTime !== undefined ? { eventTime: input.eventTime } : {}),
       ...(input.deliverAt !== undefined && input.deliverAt > now ? { deliverAt: input.deliverAt } : {}),
+      ...(input.numMessages !== undefined && input.numMessages !== 1
+        ? { numMessages: input.numMessages }
+        : {}),
+      ...(input.raw !== undefined ? { raw: input.raw } : {}),
     };
-    this.append(entry, 1);
+    this.append(entry, messagesIn(entry));
     return { entryId, messageId: this.messageId(entryId) };
   }
 

@@ -9,9 +9,20 @@ export interface BatchedMessage {
 }
 
 /**
- * One stored entry: a single message, or (with `batch`) a batch a producer sent as one entry. As in
- * Pulsar, a batch is one entry of the log (msgBacklog counts entries) and its messages have ids
- * with batch indexes; a single message's fields are then those of the first.
+ * A binary producer's entry as it came: its MessageMetadata bytes and payload, forwarded unchanged
+ * in MESSAGE frames, with a checksum only if the producer sent one (a broker forwards as stored).
+ */
+export interface RawEntry {
+  readonly metadata: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly checksum: boolean;
+}
+
+/**
+ * One stored entry: a single message, a WebSocket producer's batch (`batch`), or a binary
+ * producer's batch (`numMessages` > 1, kept as `raw`). As in Pulsar, a batch is one entry of the
+ * log (msgBacklog counts entries) and its messages have ids with batch indexes; a single message's
+ * fields are then those of the first. `messagesIn` gives the message count of any of them.
  */
 export interface Entry {
   readonly entryId: number;
@@ -27,6 +38,10 @@ export interface Entry {
   readonly deliverAt?: number;
   /** The messages of a batch entry (absent for a single message). */
   readonly batch?: readonly BatchedMessage[];
+  /** Messages in the entry (MessageMetadata.num_messages_in_batch); absent = 1. */
+  readonly numMessages?: number;
+  /** Set when a binary producer published it. */
+  readonly raw?: RawEntry;
 }
 
 export type SubscriptionType = "Exclusive" | "Shared" | "Failover" | "Key_Shared";
@@ -75,7 +90,14 @@ export interface MessageInput {
   readonly key?: string;
   readonly eventTime?: number;
   readonly deliverAt?: number;
+  readonly numMessages?: number;
+  readonly raw?: RawEntry;
 }
 
 /** Where a new subscription starts: at the end of the topic, at its start, or after an entry. */
 export type StartPosition = "latest" | "earliest" | { readonly afterEntryId: number };
+
+/** Messages an entry holds (a batch's size; 1 for a single message): what permits and counters pay. */
+export function messagesIn(entry: Entry): number {
+  return entry.batch?.length ?? entry.numMessages ?? 1;
+}
