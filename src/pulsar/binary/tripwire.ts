@@ -7,7 +7,8 @@ import type { ArrivalStatus } from "../ports.js";
 import type { ArrivalEvent } from "../snapshot.js";
 import type { TopicName } from "../topic-name.js";
 import type { PulsarCodec } from "./commands.js";
-import type { BinaryConnection, ConsumerHandler } from "./connection.js";
+import type { BinaryConnection } from "./connection.js";
+import type { ConsumerHandler } from "./connection-options.js";
 import {
   BaseCommand_Type as T,
   CommandSubscribe_InitialPosition,
@@ -186,7 +187,10 @@ export class TripwireConsumer {
         const receivedAt = this.o.clock.now();
         let publishTime = receivedAt;
         try {
-          if (payload !== undefined) publishTime = this.o.codec.publishTime(payload.metadata);
+          // A failed checksum still means a message came; only its metadata is not to be trusted.
+          if (payload !== undefined && payload.checksumOk !== false) {
+            publishTime = this.o.codec.publishTime(payload.metadata);
+          }
         } catch (err) {
           this.o.logger?.debug({ err: asError(err).message }, "tripwire message metadata unreadable");
         }
