@@ -248,3 +248,33 @@ void test("requests: ids are per connection, replies matched by id, ERROR reject
     await broker.close();
   }
 });
+
+void test("OAuth2: a valid access token is reused for a new connection, an AUTH_CHALLENGE fetches a fresh one", async () => {
+  const broker = await FakeBroker.start();
+  let token = 1;
+  let invalidated = 0;
+  const oauth2: AuthProvider = {
+    kind: "oauth2",
+    headers: () => Promise.resolve({ authorization: `Bearer access-${token}` }),
+    invalidate: () => {
+      invalidated++;
+      token++;
+    },
+  };
+  try {
+    const conn = await BinaryConnection.open(options(broker.url, oauth2));
+    const peer = await broker.peers.next();
+    assert.equal(text(peer.connect?.auth_data), "access-1");
+    assert.equal(invalidated, 0);
+    peer.send({ type: T.AUTH_CHALLENGE, authChallenge: { challenge: { auth_method_name: "token" } } });
+    const answer = await peer.next(T.AUTH_RESPONSE);
+    assert.equal(
+      answer.type === T.AUTH_RESPONSE && text(answer.authResponse.response?.auth_data),
+      "access-2",
+    );
+    assert.equal(invalidated, 1);
+    conn.close();
+  } finally {
+    await broker.close();
+  }
+});

@@ -21,6 +21,10 @@ void test("tripwire: non-durable Exclusive from latest (2^63-1 exact), no topic 
     assert.equal(sub.durable, false);
     assert.deepEqual(sub.start_message_id, { ledgerId: LATEST, entryId: LATEST });
     assert.equal(sub.start_message_id?.ledgerId, 9223372036854775807n);
+    // On the wire: start_message_id (field 9, 20 bytes), each id the varint ff x8 7f (2^63 would end 80 01).
+    const latest = "ffffffffffffffff7f";
+    const wire = Buffer.from(`4a1408${latest}10${latest}`, "hex");
+    assert.equal(peer.rawBodies.filter((b) => b.includes(wire)).length, 1);
     assert.equal(sub.initialPosition, 0);
     assert.equal(sub.force_topic_creation, false);
     assert.match(sub.subscription, /^pps-tripwire-[0-9a-f]{10}$/);

@@ -134,7 +134,7 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
 
   private async sendConnect(): Promise<void> {
     try {
-      const creds = await binaryCredentials(this.o.auth, true, this.address.url);
+      const creds = await binaryCredentials(this.o.auth, "connect", this.address.url);
       this.send(connectCommand(creds, this.o.proxyToBroker));
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
@@ -143,7 +143,7 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
 
   private async answerChallenge(): Promise<void> {
     try {
-      this.send(authResponseCommand(await binaryCredentials(this.o.auth, true, this.address.url)));
+      this.send(authResponseCommand(await binaryCredentials(this.o.auth, "challenge", this.address.url)));
     } catch (err) {
       // Without fresh credentials the broker will close us at its next check: say why now.
       this.fail(err instanceof Error ? err : new Error(String(err)));
