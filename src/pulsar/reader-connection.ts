@@ -14,6 +14,7 @@ import {
   UpgradeError,
 } from "./errors.js";
 import type { ArrivalStatus } from "./ports.js";
+import { MAX_FRAME_BYTES, parseReaderFrame } from "./reader-frame.js";
 import { safeUrl } from "./safe-url.js";
 import type { ArrivalEvent } from "./snapshot.js";
 import type { TopicName } from "./topic-name.js";
@@ -32,7 +33,10 @@ export interface ReaderTiming {
 }
 
 export interface ReaderConnectionOptions extends ReaderTiming {
-  /** Full reader URL, e.g. ws://host:8080/ws/v2/reader/persistent/t/ns/x?messageId=latest. */
+  /**
+   * Full reader URL from latest with one message outstanding, e.g.
+   * ws://host:8080/ws/v2/reader/persistent/t/ns/x?messageId=latest&receiverQueueSize=1.
+   */
   readonly url: string;
   /** Base topic (not the partition name) and partition index (-1: not partitioned). */
   readonly topic: TopicName;
@@ -48,15 +52,16 @@ export interface ReaderConnectionOptions extends ReaderTiming {
   readonly onAttempt?: () => void;
 }
 
-/** Unsent acks beyond this mean the broker is not reading: reconnect instead of buffering. */
-const MAX_PENDING_SEND_BYTES = 1024 * 1024;
-const MAX_FRAME_BYTES = 5 * 1024 * 1024;
-
 /**
- * One WebSocket reader from `latest` on one topic or partition. Acks every frame, emits an
- * ArrivalEvent per message, pings for liveness, reconnects with backoff and jitter until closed.
- * When the WebSocket service is off (404 on upgrade, or connection refused) it reports
- * `unavailable` once and retries every `unavailableRetryMs`.
+ * A one-message tripwire on one topic or partition over Pulsar's WebSocket reader API: a reader
+ * from `latest` with `receiverQueueSize=1` that never acknowledges. ReaderHandler sends a frame
+ * only while fewer than receiverQueueSize frames are unacknowledged, so the broker sends it one
+ * message and then nothing. That first message fires the tripwire: the ArrivalEvent is emitted and
+ * the connection closed (a spent reader can only be armed again from latest by a new one: an ack
+ * would release a stale message the proxy already holds). `rearm()` connects a new reader and says
+ * `connected` when it is open. Pings for liveness; while armed, reconnects with backoff and jitter
+ * until closed. When the WebSocket service is off (404 on upgrade, or connection refused) it
+ * reports `unavailable` once and retries every `unavailableRetryMs`.
  */
 export class ReaderConnection {
   private ws: WebSocket | undefined;
@@ -64,6 +69,12 @@ export class ReaderConnection {
   private pongTimer: TimerHandle | undefined;
   private attempt = 0;
   private closed = false;
+  /** The tripwire fired: no connection until rearm(). */
+  private fired = false;
+  /** An AUTH_CHALLENGE closed the connection: connect again at once with fresh credentials. */
+  private renewNow = false;
+  /** Challenges since the connection last proved alive (a pong): a second one backs off. */
+  private challenges = 0;
   private unavailableSaid = false;
   private badFrameCount = 0;
   private closing: Promise<void> | undefined;
@@ -77,7 +88,20 @@ export class ReaderConnection {
     return this.badFrameCount;
   }
 
+  /** True between the message that fired the tripwire and the next rearm(). */
+  get spent(): boolean {
+    return this.fired;
+  }
+
   start(): void {
+    void this.connect();
+  }
+
+  /** Arms a fired tripwire again from latest; a no-op while armed (or connecting to be). */
+  rearm(): void {
+    if (this.closed || !this.fired) return;
+    this.fired = false;
+    this.attempt = 0;
     void this.connect();
   }
 
@@ -146,6 +170,7 @@ export class ReaderConnection {
     ws.on("pong", () => {
       if (!stable) this.attempt = 0;
       stable = true;
+      this.challenges = 0;
       if (this.pongTimer) this.o.clock.clearTimeout(this.pongTimer);
       this.pongTimer = undefined;
       this.schedulePing(ws, fail);
@@ -156,9 +181,17 @@ export class ReaderConnection {
       this.onFrame(ws, data, fail);
     });
     ws.on("close", (code: number) => {
-      if (this.ws === ws) this.ws = undefined;
+      // A socket closed after the tripwire fired may close after rearm() opened the next one.
+      if (this.ws !== ws) return;
+      this.ws = undefined;
       this.clearTimers();
-      if (this.closed) return;
+      if (this.closed || this.fired) return;
+      if (this.renewNow && failure === undefined) {
+        this.renewNow = false;
+        void this.connect();
+        return;
+      }
+      this.renewNow = false;
       this.retry(failure ?? new NetworkError(`WebSocket closed by the server (code ${code})`, this.safe));
     });
   }
@@ -172,40 +205,49 @@ export class ReaderConnection {
   }
 
   private onFrame(ws: WebSocket, data: WebSocket.RawData, fail: (err: Error) => void): void {
+    if (this.fired || this.ws !== ws) return;
     const receivedAt = this.o.clock.now();
-    let messageId: unknown;
-    let publishTime: unknown;
-    try {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString("utf8")
-        : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString("utf8");
-      const frame: unknown = JSON.parse(text);
-      if (typeof frame === "object" && frame !== null)
-        ({ messageId, publishTime } = frame as Record<string, unknown>);
-    } catch {
-      messageId = undefined;
-    }
-    if (typeof messageId !== "string" || messageId.length === 0) {
+    const frame = parseReaderFrame(data);
+    if (frame.kind === "auth-challenge") return this.onAuthChallenge(ws, fail);
+    if (frame.kind === "bad") {
       this.badFrameCount++;
       this.o.onBadFrame?.();
       return;
     }
-    ws.send(JSON.stringify({ messageId }));
-    if (ws.bufferedAmount > MAX_PENDING_SEND_BYTES) {
-      fail(new NetworkError("acks are not draining: reconnecting", this.safe));
-      return;
-    }
-    const parsed = typeof publishTime === "string" ? Date.parse(publishTime) : NaN;
+    // Fired: never acknowledged, so nothing more comes; the reader is closed until rearm().
+    this.fired = true;
+    this.clearTimers();
+    ws.terminate();
     try {
       this.o.onArrival({
         topic: this.o.topic,
         partition: this.o.partition,
-        publishTime: Number.isFinite(parsed) ? parsed : receivedAt,
+        publishTime: frame.publishTime ?? receivedAt,
         receivedAt,
       });
     } catch (err) {
       this.o.logger?.error({ err }, "arrival callback threw");
     }
+  }
+
+  /**
+   * The session's credentials expired. A new connection is made at once with fresh ones (the
+   * provider re-reads a token file, OAuth2 fetches a token); it says `connected` when open, so the
+   * watcher polls once for what came in the gap. Challenged again before the new connection proved
+   * alive: the credentials do not renew, so it fails with AuthenticationError and backs off.
+   */
+  private onAuthChallenge(ws: WebSocket, fail: (err: Error) => void): void {
+    this.challenges++;
+    if (this.challenges > 1) {
+      fail(
+        new AuthenticationError("WebSocket session challenged again: credentials did not renew", this.safe),
+      );
+      return;
+    }
+    this.o.logger?.debug({ url: this.safe }, "auth challenge: reconnecting with fresh credentials");
+    this.renewNow = true;
+    this.clearTimers();
+    ws.terminate();
   }
 
   private schedulePing(ws: WebSocket, fail: (err: Error) => void): void {

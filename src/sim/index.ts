@@ -104,7 +104,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const control = new ControlState();
   const authenticator = new Authenticator(auth, clock, opts.tls?.requireClientCert === true);
   const authorizer = new Authorizer(opts.authorization);
-  const gateway = new WebSocketGateway({ broker, clock, logger, control, authenticator, authorizer });
+  const gateway = new WebSocketGateway({
+    broker,
+    clock,
+    logger,
+    control,
+    authenticator,
+    authorizer,
+    enabled: opts.websocket ?? true,
+  });
   const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const binary =
     opts.binary === false

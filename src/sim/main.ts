@@ -30,6 +30,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     statsWindowMs: c.statsWindowMs,
     binary: c.binaryPort === "off" ? false : { port: c.binaryPort },
+    websocket: c.websocket === "on",
     logger,
   });
   logger.info(
@@ -40,6 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         ? { serviceUrl: sim.serviceUrl, secondBrokerUrl: sim.secondBrokerUrl }
         : {}),
       auth: c.auth,
+      websocket: c.websocket,
     },
     "simulator ready",
   );
