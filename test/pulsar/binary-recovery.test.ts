@@ -179,3 +179,28 @@ void test("TOPIC_MIGRATED for our consumer: resubscribed at the cluster URL it n
     await other.close();
   }
 });
+
+void test("proxy mode: an assigned broker after an unload is reached through the proxy, once, without a lookup", async () => {
+  const h = await harness();
+  h.broker.script.lookup = (_t, _a, id) =>
+    lookupReply(id, {
+      response: L.Connect,
+      brokerServiceUrl: "pulsar://10.0.0.1:6650",
+      proxy_through_service_url: true,
+    });
+  try {
+    watch(h);
+    await connected(h);
+    const [consumer] = h.broker.liveConsumers(NAME);
+    assert.ok(consumer);
+    assert.equal(consumer.peer.connect?.proxy_to_broker_url, "10.0.0.1:6650");
+    h.broker.unload(consumer, "pulsar://10.0.0.2:6650");
+    h.clock.advance((await disconnected(h)).retryInMs);
+    await connected(h);
+    const [moved] = h.broker.liveConsumers(NAME);
+    assert.equal(moved?.peer.connect?.proxy_to_broker_url, "10.0.0.2:6650");
+    assert.equal(types(moved?.peer).includes(T.LOOKUP), false);
+  } finally {
+    await h.close();
+  }
+});

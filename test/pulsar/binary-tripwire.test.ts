@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadPulsarCodec } from "../../src/pulsar/binary/commands.js";
 import { BaseCommand_Type as T, type Command } from "../../src/pulsar/binary/generated/pulsar-api.js";
-import { LATEST } from "../../src/pulsar/binary/tripwire.js";
+import { LATEST } from "../../src/pulsar/binary/tripwire-commands.js";
 import { connected, harness, NAME, roundTrip, subscribes, topic, types, watch } from "./binary-harness.js";
 
 const codec = loadPulsarCodec();
