@@ -242,6 +242,10 @@ void test("requests: ids are per connection, replies matched by id, ERROR reject
       silent,
       (err: unknown) => err instanceof TimeoutError && /no reply to LOOKUP/.test(err.message),
     );
+    // A late ERROR to the timed-out request is dropped; the connection and its consumers stay.
+    pa?.send(errorReply(1n, ServerError.ServiceNotReady, "late"));
+    await assert.rejects(lookup(a, "z"), /TopicNotFound: no z/);
+    assert.equal(a.closed, false);
     a.close();
     b.close();
   } finally {

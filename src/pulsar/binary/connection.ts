@@ -187,8 +187,11 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
       case T.ERROR: {
         const err = brokerError(c.error.error, c.error.message, this.address.url);
         if (this.pending.reject(c.error.request_id, err)) return;
-        // ERROR to no request: the handshake's refusal (request_id -1), or the broker giving up.
-        return this.fail(err);
+        // Before CONNECTED: the handshake's refusal (request_id -1). After: a late answer to a
+        // request that timed out, which must not take down every consumer of the connection.
+        if (this.handshake !== undefined) return this.fail(err);
+        this.o.logger?.debug({ url: this.address.url, err: err.message }, "ERROR to no pending request");
+        return;
       }
       case T.PARTITIONED_METADATA_RESPONSE:
         return this.settle(c.partitionMetadataResponse.request_id, c);
