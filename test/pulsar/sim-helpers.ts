@@ -13,7 +13,15 @@ export function simCluster(
   auth: PulsarAuth = { kind: "none" },
   over: Partial<ClusterConfig> = {},
 ): ClusterConfig {
-  return { name: "sim", adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, auth, requestTimeoutMs: 2000, ...over };
+  return {
+    name: "sim",
+    adminUrl: sim.adminUrl,
+    wsUrl: sim.wsUrl,
+    arrivals: "auto",
+    auth,
+    requestTimeoutMs: 2000,
+    ...over,
+  };
 }
 
 export function access(
