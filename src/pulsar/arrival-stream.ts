@@ -101,6 +101,8 @@ export class ArrivalStream implements ArrivalSource {
     }
     let closing: Promise<void> | undefined;
     return {
+      // Today's readers deliver every message, so they never need arming again.
+      rearm: () => undefined,
       close: () => {
         closing ??= Promise.all(
           readers.map(async (r) => {

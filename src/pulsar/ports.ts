@@ -13,6 +13,11 @@ export interface StatsReader {
   topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot>;
 }
 
+/**
+ * `connected` means armed: subscribed from `latest` with one permit outstanding. It is said after
+ * every (re)subscribe, reconnect, unload recovery and re-arm, so the watcher polls once after it (a
+ * message published while the tripwire was not armed is seen by that poll).
+ */
 export type ArrivalStatus =
   | { readonly kind: "connected"; readonly topic: TopicName; readonly partition: number }
   | { readonly kind: "disconnected"; readonly error: Error; readonly retryInMs: number }
@@ -20,13 +25,17 @@ export type ArrivalStatus =
   | { readonly kind: "unavailable"; readonly error: Error };
 
 export interface ArrivalSubscription {
+  /** Arms the tripwire again from `latest` on every partition whose tripwire has fired (no-op for
+   *  partitions still armed). Each re-armed partition reports `connected` once armed again. */
+  rearm(): void;
   close(): Promise<void>;
 }
 
 export interface ArrivalSource {
   /**
-   * Opens WebSocket readers from `latest` on the topic (one per partition when partitions > 0),
-   * reconnecting with backoff until closed. Calls onArrival for every message.
+   * Arms a tripwire from `latest` on the topic (one per partition when partitions > 0),
+   * reconnecting with backoff until closed. Calls onArrival for each message delivered: a
+   * tripwire delivers the one that fires it, then nothing from that partition until `rearm()`.
    */
   subscribe(
     topic: TopicName,

@@ -34,6 +34,16 @@ export class SimPreconditionError extends SimRestError {
   }
 }
 
+/**
+ * A broker's NotAllowedException (405 on the admin API). The WebSocket service turns it into a 500
+ * "Failed to subscribe: ..." (ConsumerHandler maps only bad arguments and busy consumers).
+ */
+export class SimNotAllowedError extends SimRestError {
+  constructor(reason: string) {
+    super(405, reason);
+  }
+}
+
 /** 400/406: a malformed request argument. */
 export class SimBadRequestError extends SimRestError {
   constructor(reason: string, status = 400) {

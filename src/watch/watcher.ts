@@ -46,6 +46,12 @@ export interface WatcherStatus {
  * Watches one key: polls stats on the adaptive schedule (one request at a time) and listens to
  * arrivals, reporting both to the sink. Observations carry `observedAt` = when the request was
  * sent. A subscription missing from the stats is reported as an error, never as a 0.
+ *
+ * The arrival subscription is a tripwire: each `connected` (armed from latest) is followed by one
+ * poll that starts after it, so a message published while it was not armed (before the first
+ * subscribe, during a reconnect, an unload, a re-arm or a hand-over of the key) is seen by stats.
+ * While the key is active nothing re-arms it (stats polling follows the backlog); an observation
+ * at or below `fastPollAbove` (inactive for the smallest activation threshold) re-arms it.
  */
 export class Watcher {
   private readonly key: WatchKey;
@@ -61,7 +67,8 @@ export class Watcher {
   private partitions: number | undefined;
   private lastArrivalAt: number | undefined;
   private lastBacklog = 0;
-  private everConnected = false;
+  /** A `connected` came since the current (or last) poll started: it needs a poll after it. */
+  private connectedSincePollStart = false;
 
   constructor(
     private readonly opts: WatcherOptions,
@@ -112,8 +119,10 @@ export class Watcher {
   private async pollOnce(): Promise<void> {
     const startedAt = this.deps.clock.now();
     this.schedule.pollStarted(startedAt);
+    this.connectedSincePollStart = false;
     let report: () => void;
     let delay: number;
+    let inactive = false;
     try {
       const snap = await this.deps.stats.topicStats(this.topic, this.opts.partitioned);
       if (this.stopped) return;
@@ -122,6 +131,7 @@ export class Watcher {
       this.lastBacklog = obs.msgBacklog;
       delay = this.schedule.afterSuccess(obs.msgBacklog);
       report = () => this.deps.sink.observation(this.key, obs);
+      inactive = obs.msgBacklog <= (this.opts.fastPollAbove ?? 0);
     } catch (err) {
       if (this.stopped) return;
       delay = this.schedule.afterError(err);
@@ -132,12 +142,16 @@ export class Watcher {
     }
     const now = this.deps.clock.now();
     let due = now + delay;
-    // An arrival while the request was out may not be in its numbers: look again soon.
-    if (this.lastArrivalAt !== undefined && this.lastArrivalAt > startedAt) {
+    // An arrival while the request was out may not be in its numbers, and a tripwire armed while
+    // it was out may have missed what came before it: look again soon.
+    if (this.arrivedSince(startedAt) || this.connectedSincePollStart) {
       const at = this.schedule.arrivalPollAt(now);
       if (at !== undefined) due = Math.min(due, at);
     }
     this.scheduleAt(due);
+    // Inactive: arm the tripwire again. Not when an arrival came while the request was out: those
+    // numbers may predate it, and the poll that follows decides.
+    if (inactive && !this.arrivedSince(startedAt)) this.subscription?.rearm();
     this.deliver(report);
   }
 
@@ -153,16 +167,20 @@ export class Watcher {
     const was = this.schedule.arrivalsReliable;
     const connected = s.kind === "connected";
     this.schedule.setArrivalsConnected(connected);
-    const reconnected = connected && !was && this.everConnected;
-    if (connected) this.everConnected = true;
+    if (connected) this.connectedSincePollStart = true;
     this.deliver(() => this.deps.sink.arrivalsStatus?.(this.key, s));
+    // In flight: pollOnce looks again after it. In backoff: the next try starts after this anyway.
     if (this.inFlight || this.schedule.inBackoff) return;
     const now = this.deps.clock.now();
-    // Reconnected: messages may have come while the reader was away.
-    if (reconnected) this.pullIn(this.schedule.arrivalPollAt(now));
+    // Armed (first time, reconnect, re-arm): messages may have come while it was not.
+    if (connected) this.pullIn(this.schedule.arrivalPollAt(now));
     // Lost the reader: the idle interval shrinks to noArrivalsPollMs.
     if (!connected && was) this.pullIn(now + this.schedule.idleDelay(this.lastBacklog));
   };
+
+  private arrivedSince(t: number): boolean {
+    return this.lastArrivalAt !== undefined && this.lastArrivalAt > t;
+  }
 
   private partitionsSeen(n: number): void {
     if (this.partitions === n) return;

@@ -8,7 +8,7 @@ import { partitionedStats } from "../../src/sim/model/partitioned-stats.js";
 import { topicStats, type StatsOptions } from "../../src/sim/model/stats.js";
 import type { Delivery, Flow } from "../../src/sim/model/types.js";
 import { RateWindow } from "../../src/sim/model/rates.js";
-import { InvalidMessageIdError } from "../../src/sim/errors.js";
+import { InvalidMessageIdError, SimNotAllowedError } from "../../src/sim/errors.js";
 
 function setup(windowMs = 60_000) {
   const clock = new FakeClock();
@@ -149,7 +149,7 @@ test("Exclusive and Failover do not report unacked messages (Pulsar tracks them 
   assert.equal(c.got.length, 1);
   assert.equal(sub.unackedMessages, 0);
   assert.equal(sub.msgBacklog, 1);
-  assert.throws(() => t.checkSubscribe("ex", "Exclusive"), /Exclusive consumer is already connected/);
+  assert.throws(() => t.checkSubscribe("ex", "Exclusive", true), /Exclusive consumer is already connected/);
 });
 
 test("delayed messages stay out of msgBacklogNoDelayed until due (Shared)", () => {
@@ -179,6 +179,52 @@ test("readers move their cursor as they read and vanish when they leave", () => 
   assert.equal(sub.msgBacklog, 0);
   t.unsubscribe(1, "reader-0123456789");
   assert.equal(t.subscriptions.has("reader-0123456789"), false);
+});
+
+test("a non-durable subscription lives while it has a consumer and shows durable false in stats", () => {
+  const { broker, clock } = setup();
+  const [t] = broker.resolveOrCreate(parseTopic("orders"));
+  assert.ok(t);
+  t.subscription("workers", "Shared", true, "earliest");
+  t.publish(payload("old"));
+  const a = consumer(0);
+  const b = consumer(0);
+  const sub = t.subscribe("wire", "Shared", false, "latest", 1, a.init);
+  t.subscribe("wire", "Shared", false, "latest", 2, b.init);
+  t.publish(payload("new"));
+  assert.equal(sub.msgBacklog, 1, "from latest: only what came after it");
+  const doc = topicStats(t, opts(clock));
+  const subs = doc["subscriptions"] as Record<string, Record<string, unknown>>;
+  assert.equal(subs["wire"]?.["isDurable"], false);
+  assert.equal(subs["wire"]?.["durable"], false);
+  assert.equal(subs["workers"]?.["durable"], true);
+  assert.equal(doc["backlogSize"], 6, "the topic's backlog size counts durable cursors only");
+  t.unsubscribe(1, "wire");
+  assert.equal(t.subscriptions.has("wire"), true, "one consumer left");
+  t.unsubscribe(2, "wire");
+  assert.equal(t.subscriptions.has("wire"), false, "deleted with the last consumer");
+  t.unsubscribe(3, "workers");
+  assert.equal(t.subscriptions.has("workers"), true, "a durable one stays");
+});
+
+test("a subscription name is either durable or not: the broker refuses the other kind", () => {
+  const { broker } = setup();
+  const [t] = broker.resolveOrCreate(parseTopic("orders"));
+  assert.ok(t);
+  t.subscription("workers", "Shared", true, "latest");
+  assert.throws(
+    () => t.subscribe("workers", "Exclusive", false, "latest", 1, consumer(1).init),
+    (e: unknown) =>
+      e instanceof SimNotAllowedError &&
+      e.reason === "Durable subscription with the same name already exists.",
+  );
+  assert.throws(() => t.checkSubscribe("workers", "Shared", false), SimNotAllowedError);
+  t.subscribe("wire", "Exclusive", false, "latest", 2, consumer(1).init);
+  assert.throws(
+    () => t.checkSubscribe("wire", "Exclusive", true),
+    /NonDurable subscription with the same name already exists\./,
+  );
+  assert.equal(t.subscriptions.get("workers")?.durable, true);
 });
 
 test("non-persistent topics keep no backlog and drop messages nobody receives", () => {

@@ -180,6 +180,29 @@ test("a reader appears as a non-durable reader-<10 hex> subscription until it di
   p.close();
 });
 
+test("subscriptionMode=NonDurable: a durable false subscription that goes with its last consumer", async () => {
+  const nd = "subscriptionType=Shared&subscriptionMode=NonDurable";
+  const c = await WsClient.connect(consumerUrl("nondur", "wire", nd));
+  const s = await sub("nondur", "wire");
+  assert.equal(s["isDurable"], false);
+  assert.equal(s["durable"], false);
+  const p = await WsClient.connect(producerUrl("nondur"));
+  await send(p, 1);
+  assert.equal((await c.next("non-durable message"))["payload"], b64("m0"));
+  const durable = await WsClient.connect(consumerUrl("nondur", "workers"));
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "workers", nd)), 500);
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "wire")), 500);
+  assert.equal(await upgradeStatus(consumerUrl("nondur", "x", "subscriptionMode=Bogus")), 400);
+  c.close();
+  await eventually(
+    async () => !("wire" in ((await stats("nondur"))["subscriptions"] as object)),
+    5000,
+    "non-durable subscription deleted with its consumer",
+  );
+  durable.close();
+  p.close();
+});
+
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {
   const p = await WsClient.connect(producerUrl("errs"));
   p.ws.send("{not json");

@@ -102,6 +102,8 @@ export class FakeStatsReader implements StatsReader {
 /** One subscription opened on a FakeArrivalSource; the test drives it. */
 export class FakeArrivalSubscription implements ArrivalSubscription {
   closed = false;
+  /** When (clock time) each `rearm()` was called; the test says `connected()` if it wants one. */
+  readonly rearms: number[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -131,6 +133,10 @@ export class FakeArrivalSubscription implements ArrivalSubscription {
     if (this.closed) return;
     const now = this.clock.now();
     this.onArrival({ topic: this.topic, partition, publishTime: now, receivedAt: now });
+  }
+
+  rearm(): void {
+    if (!this.closed) this.rearms.push(this.clock.now());
   }
 
   close(): Promise<void> {

@@ -286,12 +286,14 @@ void describe("WatchEngine with LocalWatchDriver", () => {
     engine.watchActivation(SO, trigger(), () => pushed.push(clock.now()));
     arrivals.current.connected();
     clock.advance(2000);
+    await flush();
+    assert.equal(stats.calls.length, 2, "poll after the reader was armed");
     arrivals.current.arrive();
     assert.deepEqual(pushed, [clock.now()], "pushed at the arrival, before any poll");
     world.backlog = 1;
     clock.advance(50);
     await flush();
-    assert.equal(stats.calls.length, 2, "poll after the arrival");
+    assert.equal(stats.calls.length, 3, "poll after the arrival");
     assert.equal(await engine.metricValue(SO, trigger()), 1);
     assert.equal(local.statuses().get("c/persistent://t/ns/orders/s")?.nextPollAt, clock.now() + 1000);
     await engine.close();

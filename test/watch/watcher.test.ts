@@ -39,43 +39,51 @@ function setup(opts: Partial<WatcherOptions> = {}, random = () => 0) {
   return { clock, t0, world, stats, arrivals, sink, watcher, step, callTimes, next };
 }
 
-/** Started, first poll answered, arrival reader connected. */
+/**
+ * Started, first poll answered, arrival reader connected and the poll after it answered (at
+ * t0 + fastPollMs: an arrival or connected never polls sooner after a poll started).
+ */
 async function running(opts: Partial<WatcherOptions> = {}, random?: () => number) {
   const s = setup(opts, random);
   s.watcher.start();
   await flush();
   s.arrivals.current.connected();
+  await s.step(1000);
+  assert.deepEqual(s.callTimes(), [0, 1000]);
   return s;
 }
 
 void describe("Watcher schedule", () => {
-  void it("polls at once, then at the no-arrivals interval until the reader connects, then slowly", async () => {
-    const { step, callTimes, next, sink } = await running();
+  void it("polls at once, at the no-arrivals interval until the reader connects, once after it, then slowly", async () => {
+    const { watcher, arrivals, step, callTimes, next, sink } = setup();
+    watcher.start();
+    await flush();
     assert.deepEqual(callTimes(), [0]);
     assert.equal(next(), 5000, "reader was not connected when the first answer came");
-    await step(5000);
+    arrivals.current.connected();
+    assert.equal(next(), 1000, "a poll after the reader is armed, at the fast rate at most");
+    await step(1000);
     assert.equal(next(), 30000);
     await step(30000);
-    assert.deepEqual(callTimes(), [0, 5000, 35000]);
+    assert.deepEqual(callTimes(), [0, 1000, 31000]);
     assert.equal(sink.observations.length, 3);
   });
 
   void it("polls fast while there is a backlog, slowly once it drained", async () => {
     const { world, step, next, callTimes } = await running();
     world.backlog = 4;
-    await step(5000);
+    await step(30000);
     assert.equal(next(), 1000);
     await step(1000);
     await step(1000);
     world.backlog = 0;
     await step(1000);
     assert.equal(next(), 30000);
-    assert.deepEqual(callTimes(), [0, 5000, 6000, 7000, 8000]);
+    assert.deepEqual(callTimes(), [0, 1000, 31000, 32000, 33000, 34000]);
   });
 
   void it("an arrival pulls in one poll after the debounce; more arrivals share it", async () => {
-    const { arrivals, step, next, callTimes, sink } = await running();
-    await step(5000); // now idle at the slow interval
+    const { arrivals, step, next, callTimes, sink } = await running(); // idle at the slow interval
     await step(10_000);
     arrivals.current.arrive();
     assert.equal(next(), 50);
@@ -85,7 +93,7 @@ void describe("Watcher schedule", () => {
     arrivals.current.arrive();
     assert.equal(next(), 30);
     await step(30);
-    assert.deepEqual(callTimes(), [0, 5000, 15050]);
+    assert.deepEqual(callTimes(), [0, 1000, 11050]);
     assert.equal(sink.arrivals.length, 3);
     // A busy topic is polled at the fast rate, not once per message.
     await step(50);
@@ -132,7 +140,7 @@ void describe("Watcher errors", () => {
   void it("backs off exponentially, then goes back to the normal schedule", async () => {
     const { world, step, next, sink } = await running({}, () => 0.9999999);
     world.fail = new ServerError("503", "u", 503);
-    await step(5000);
+    await step(30000);
     const delays = [next()];
     for (let i = 0; i < 5; i++) {
       await step(next() ?? 0);
@@ -148,20 +156,20 @@ void describe("Watcher errors", () => {
   void it("honours Retry-After and lets no arrival cut it short", async () => {
     const { world, step, next, arrivals, callTimes } = await running();
     world.fail = new RateLimitedError("429", "u", 12_000);
-    await step(5000);
+    await step(30000);
     assert.equal(next(), 12_000);
     arrivals.current.arrive();
     assert.equal(next(), 12_000);
     world.fail = undefined;
     await step(12_000);
-    assert.deepEqual(callTimes(), [0, 5000, 17000]);
+    assert.deepEqual(callTimes(), [0, 1000, 31000, 43000]);
   });
 
   void it("a missing subscription is an error, never a 0", async () => {
     const { world, step, sink } = await running();
     world.sub = "someone-else";
-    await step(5000);
-    assert.equal(sink.observations.length, 1, "only the first poll observed");
+    await step(30000);
+    assert.equal(sink.observations.length, 2, "only the polls before observed");
     assert.ok(sink.errors[0] instanceof SubscriptionNotFoundError);
   });
 });
@@ -169,7 +177,6 @@ void describe("Watcher errors", () => {
 void describe("Watcher arrivals", () => {
   void it("falls back to the no-arrivals interval when the reader is unavailable", async () => {
     const { arrivals, step, next, sink } = await running();
-    await step(5000);
     assert.equal(next(), 30000);
     await step(1000);
     arrivals.current.unavailable();
@@ -194,7 +201,7 @@ void describe("Watcher arrivals", () => {
     assert.equal(arrivals.subscriptions.length, 1);
     assert.equal(arrivals.current.partitions, 0);
     world.partitions = 3;
-    await step(5000);
+    await step(30000);
     assert.equal(arrivals.subscriptions.length, 2);
     assert.equal(arrivals.subscriptions[0]?.closed, true);
     assert.equal(arrivals.current.partitions, 3);
@@ -210,11 +217,83 @@ void describe("Watcher arrivals", () => {
   });
 });
 
+void describe("Watcher tripwire", () => {
+  void it("a connected while a poll is out asks for another poll after it", async () => {
+    const s = setup();
+    s.stats.respond = undefined;
+    s.watcher.start();
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 0 } }));
+    await flush();
+    await s.step(5000);
+    assert.equal(s.stats.pending.length, 1, "the no-arrivals poll is out");
+    s.arrivals.current.connected();
+    s.clock.advance(200);
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 0 } }));
+    await flush();
+    assert.equal(s.next(), 800, "armed while the request was out: it may have missed a message");
+  });
+
+  void it("every connected polls once: per partition, after a re-arm, partitions sharing one poll", async () => {
+    const { world, arrivals, step, next, callTimes } = await running();
+    world.partitions = 2;
+    await step(30000);
+    assert.equal(arrivals.current.partitions, 2);
+    await step(3000);
+    arrivals.current.connected(); // both partitions armed: one poll for both
+    assert.equal(next(), 50);
+    await step(50);
+    assert.deepEqual(callTimes(), [0, 1000, 31000, 34050]);
+    await step(10_000);
+    arrivals.current.connected(); // one partition re-armed
+    assert.equal(next(), 50);
+  });
+
+  void it("re-arms after an observation of an inactive key, never while it is active", async () => {
+    const { world, arrivals, step, clock } = await running();
+    const sub = arrivals.current;
+    assert.equal(sub.rearms.length, 2, "both polls saw no backlog");
+    arrivals.current.arrive();
+    world.backlog = 3;
+    await step(1000);
+    await step(1000);
+    await step(1000);
+    assert.equal(sub.rearms.length, 2, "active: the tripwire stays spent, stats follow the backlog");
+    world.backlog = 0;
+    await step(1000);
+    assert.deepEqual(sub.rearms.slice(2), [clock.now()], "inactive again: armed again");
+  });
+
+  void it("inactive means at or below fastPollAbove (the smallest activation threshold)", async () => {
+    const { world, arrivals, step } = await running({ fastPollAbove: 5 });
+    const before = arrivals.current.rearms.length;
+    world.backlog = 5;
+    await step(30000);
+    assert.equal(arrivals.current.rearms.length, before + 1, "5 is not above the threshold");
+    world.backlog = 6;
+    await step(30000);
+    assert.equal(arrivals.current.rearms.length, before + 1, "6 is");
+  });
+
+  void it("no re-arm from numbers that may predate an arrival", async () => {
+    const s = await running();
+    s.stats.respond = undefined;
+    await s.step(30000);
+    assert.equal(s.stats.pending.length, 1);
+    const before = s.arrivals.current.rearms.length;
+    s.clock.advance(10);
+    s.arrivals.current.arrive();
+    s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 0 } }));
+    await flush();
+    assert.equal(s.arrivals.current.rearms.length, before, "the answer may not count the arrival");
+    assert.equal(s.next(), 990, "the poll after it decides");
+  });
+});
+
 void describe("Watcher lifecycle", () => {
   void it("stop closes the reader, clears timers, drops a late answer; start/stop are idempotent", async () => {
     const s = await running();
     s.stats.respond = undefined;
-    await s.step(5000);
+    await s.step(30000);
     assert.equal(s.stats.pending.length, 1);
     const stopping = s.watcher.stop();
     assert.equal(s.watcher.stop(), stopping);
@@ -223,9 +302,9 @@ void describe("Watcher lifecycle", () => {
     assert.equal(s.clock.pending(), 0);
     s.stats.resolveNext(topicSnapshot(TOPIC, { s: { msgBacklog: 9 } }));
     await flush();
-    assert.equal(s.sink.observations.length, 1);
+    assert.equal(s.sink.observations.length, 2);
     s.watcher.start();
-    assert.equal(s.stats.calls.length, 2);
+    assert.equal(s.stats.calls.length, 3);
     assert.equal(s.watcher.status().running, false);
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock } from "../../lib/clock.js";
-import { SimConflictError } from "../errors.js";
+import { SimConflictError, SimNotAllowedError } from "../errors.js";
 import { encodeMessageId } from "./message-id.js";
 import { fullName, type TopicName } from "./names.js";
 import { RateWindow } from "./rates.js";
@@ -122,10 +122,16 @@ export class Topic implements EntryLog {
     return { entryId, messageId: this.messageId(entryId) };
   }
 
-  /** Finds or creates a subscription; a connected subscription of another type is busy (409). */
+  /**
+   * Finds or creates a subscription; a connected subscription of another type is busy (409), one of
+   * the other durability is not allowed. A non-durable one (`durable` false: readers, the
+   * tripwire, `subscriptionMode=NonDurable`) lives while it has a consumer: the last one leaving
+   * through `unsubscribe` deletes it.
+   */
   subscription(name: string, type: SubscriptionType, durable: boolean, start: StartPosition): Subscription {
     const existing = this.subscriptions.get(name);
     if (existing) {
+      checkDurability(existing, durable);
       if (existing.consumers.size > 0 && existing.type !== type) {
         throw new SimConflictError(`Subscription is of different type`);
       }
@@ -146,14 +152,16 @@ export class Topic implements EntryLog {
     consumerId: number,
     init: ConsumerInit,
   ): Subscription {
-    this.checkSubscribe(name, type);
+    this.checkSubscribe(name, type, durable);
     const sub = this.subscription(name, type, durable, start);
     sub.addConsumer(consumerId, init);
     return sub;
   }
 
-  checkSubscribe(name: string, type: SubscriptionType): void {
+  /** What `subscribe` would refuse, checked before a WebSocket upgrade or a binary SUBSCRIBE. */
+  checkSubscribe(name: string, type: SubscriptionType, durable: boolean): void {
     const sub = this.subscriptions.get(name);
+    if (sub) checkDurability(sub, durable);
     if (!sub || sub.consumers.size === 0) return;
     if (sub.type !== type) throw new SimConflictError("Subscription is of different type");
     if (type === "Exclusive") throw new SimConflictError("Exclusive consumer is already connected");
@@ -197,4 +205,14 @@ export class Topic implements EntryLog {
     this.entries = this.entries.slice(drop);
     this.firstRetained = min;
   }
+}
+
+/** PersistentTopic refuses to open a subscription under the name of one of the other durability. */
+function checkDurability(existing: Subscription, durable: boolean): void {
+  if (existing.durable === durable) return;
+  throw new SimNotAllowedError(
+    existing.durable
+      ? "Durable subscription with the same name already exists."
+      : "NonDurable subscription with the same name already exists.",
+  );
 }

@@ -23,6 +23,8 @@ export interface ConsumerParams {
   readonly start: (topic: Topic) => StartPosition;
   /** Readers: non-durable `reader-<10 hex>` subscription, acks only free a permit. */
   readonly reader: boolean;
+  /** `subscriptionMode=NonDurable` (readers are always non-durable). */
+  readonly durable: boolean;
 }
 
 export const CLIENT_VERSION = "Pulsar-Java-v4.1.0";
@@ -70,7 +72,9 @@ export class ConsumerSession extends Session {
 
   /** Before the upgrade: a busy Exclusive subscription answers 409. */
   check(): void {
-    if (!this.p.reader) for (const t of this.p.topics) t.checkSubscribe(this.p.subscription, this.p.type);
+    if (!this.p.reader) {
+      for (const t of this.p.topics) t.checkSubscribe(this.p.subscription, this.p.type, this.p.durable);
+    }
   }
 
   protected open(): void {
@@ -89,7 +93,7 @@ export class ConsumerSession extends Session {
         const sub = topic.subscribe(
           this.p.subscription,
           this.p.type,
-          !this.p.reader,
+          this.p.durable,
           this.p.start(topic),
           consumerId,
           init,

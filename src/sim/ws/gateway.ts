@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { errorText } from "../../lib/errors.js";
-import { SimBadRequestError, SimRestError } from "../errors.js";
+import { SimBadRequestError, SimNotAllowedError, SimRestError } from "../errors.js";
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
@@ -116,7 +116,9 @@ export class WebSocketGateway implements WebSocketControl {
             : route?.kind === "producer"
               ? "Failed to create producer: "
               : "Failed to subscribe: ";
-        return rejectUpgrade(socket, err.status, `${prefix}${err.reason}`);
+        // ConsumerHandler answers 400 for bad arguments, 409 for a busy consumer, else 500.
+        const status = err instanceof SimNotAllowedError ? 500 : err.status;
+        return rejectUpgrade(socket, status, `${prefix}${err.reason}`);
       }
       this.deps.logger.warn({ err }, "websocket upgrade failed");
       return rejectUpgrade(socket, 500, errorText(err));
@@ -148,6 +150,10 @@ export class WebSocketGateway implements WebSocketControl {
     }
     const queue = Math.min(intParam(q, "receiverQueueSize", 1000), 1000);
     const reader = route.kind === "reader";
+    const mode = reader ? "NonDurable" : (q.get("subscriptionMode") ?? "Durable");
+    if (mode !== "Durable" && mode !== "NonDurable") {
+      throw new SimBadRequestError(`Invalid query params: Invalid subscriptionMode ${mode}`);
+    }
     const start = reader ? this.readerStart(q.get("messageId") ?? "latest") : this.consumerStart(q);
     return new ConsumerSession(this.deps, socket, address, {
       topics,
@@ -162,6 +168,7 @@ export class WebSocketGateway implements WebSocketControl {
       nackDelayMs: intParam(q, "negativeAckRedeliveryDelay", 60_000),
       start: () => start,
       reader,
+      durable: mode === "Durable",
     });
   }
 
