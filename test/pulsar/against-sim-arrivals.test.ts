@@ -9,7 +9,7 @@ import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { eventually, Latch } from "../support/latch.js";
-import { access, makeCerts, mustAdmin } from "./sim-helpers.js";
+import { access, makeCerts, mustAdmin, wsArrivals } from "./sim-helpers.js";
 
 const orders = parseTopicName("persistent://public/default/orders");
 const events = parseTopicName("persistent://public/default/events");
@@ -126,7 +126,7 @@ void test("more than 1000 messages keep flowing; partitions each get a reader", 
   await sim.control.publish({ topic: "persistent://public/default/events", count: 6 });
   await eventually(() => pw.events.length === 6, 3000, "partitioned arrivals");
   assert.deepEqual([...new Set(pw.events.map((e) => e.partition))].sort(), [0, 1, 2]);
-  assert.equal(a.arrivals.counters().badFrames, 0);
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
 });
 
 void test("a dropped session reconnects and arrivals resume", async (t) => {
@@ -185,7 +185,7 @@ void test("WebSocket service refused: unavailable once, then recovers when turne
   await eventually(() => w.statuses.length === 1, 3000, "unavailable");
   const s = w.statuses[0];
   assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError);
-  await eventually(() => a.arrivals.counters().connectAttempts >= 4, 3000, "slow retries");
+  await eventually(() => wsArrivals(a).counters().connectAttempts >= 4, 3000, "slow retries");
   assert.equal(w.statuses.length, 1, "said once, not at every retry");
   await sim.control.websocket("normal");
   await w.connected.wait(3000, "recovered");
