@@ -76,8 +76,13 @@ export function chooseTransport(cluster: ChoiceInput, ws?: WebSocketAnswer): Tra
   }
 }
 
-/** One line for people: `binary (pulsar://pulsar:6650, serviceUrl configured)`, `polling only (arrivals=off)`. */
-export function describeTransport(c: TransportChoice): string {
+/**
+ * One line for people: `binary (pulsar://pulsar:6650, serviceUrl configured)`,
+ * `polling only (arrivals=off)`. Takes a choice, or check's report of one (url null for polling).
+ */
+export function describeTransport(
+  c: Pick<TransportChoice, "transport" | "why"> & { readonly url?: string | null },
+): string {
   if (c.transport === "polling") return `polling only (${c.why})`;
   return `${c.transport} (${c.url ?? ""}, ${c.why})`;
 }
