@@ -25,9 +25,10 @@ export interface ArrivalCounters {
 }
 
 /**
- * ArrivalSource over Pulsar's WebSocket reader API: one ReaderConnection from `latest` per topic,
- * or per partition when partitions > 0. A subscription reports `unavailable` once (not once per
- * partition) until one of its readers connects again.
+ * ArrivalSource over Pulsar's WebSocket reader API: one ReaderConnection tripwire from `latest` per
+ * topic, or per partition when partitions > 0; `rearm()` re-arms the partitions that fired. A
+ * subscription reports `unavailable` once (not once per partition) until one of its readers
+ * connects again.
  */
 export class ArrivalStream implements ArrivalSource {
   private readonly open = new Set<ReaderConnection>();
@@ -43,9 +44,9 @@ export class ArrivalStream implements ArrivalSource {
     this.base = cluster.wsUrl.replace(/\/+$/, "");
   }
 
-  /** The reader URL of a topic or partition. */
+  /** The reader URL of a topic or partition: from latest, one message outstanding (a tripwire). */
   readerUrl(topic: TopicName): string {
-    return `${this.base}/ws/v2/reader/${topicPath(topic)}?messageId=latest`;
+    return `${this.base}/ws/v2/reader/${topicPath(topic)}?messageId=latest&receiverQueueSize=1`;
   }
 
   counters(): ArrivalCounters {
@@ -101,8 +102,9 @@ export class ArrivalStream implements ArrivalSource {
     }
     let closing: Promise<void> | undefined;
     return {
-      // Today's readers deliver every message, so they never need arming again.
-      rearm: () => undefined,
+      rearm: () => {
+        for (const r of readers) r.rearm();
+      },
       close: () => {
         closing ??= Promise.all(
           readers.map(async (r) => {

@@ -32,7 +32,10 @@ export interface ReaderTiming {
 }
 
 export interface ReaderConnectionOptions extends ReaderTiming {
-  /** Full reader URL, e.g. ws://host:8080/ws/v2/reader/persistent/t/ns/x?messageId=latest. */
+  /**
+   * Full reader URL from latest with one message outstanding, e.g.
+   * ws://host:8080/ws/v2/reader/persistent/t/ns/x?messageId=latest&receiverQueueSize=1.
+   */
   readonly url: string;
   /** Base topic (not the partition name) and partition index (-1: not partitioned). */
   readonly topic: TopicName;
@@ -48,15 +51,24 @@ export interface ReaderConnectionOptions extends ReaderTiming {
   readonly onAttempt?: () => void;
 }
 
-/** Unsent acks beyond this mean the broker is not reading: reconnect instead of buffering. */
-const MAX_PENDING_SEND_BYTES = 1024 * 1024;
-const MAX_FRAME_BYTES = 5 * 1024 * 1024;
+/** Pulsar's default maxMessageSize (5 MiB, metadata included). */
+const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+/**
+ * A frame carries the payload in base64 (4/3 of its size) plus JSON: id, properties, times. The
+ * cap is sized from the broker's limit so that the largest message it accepts is not dropped.
+ */
+export const MAX_FRAME_BYTES = Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 1024 * 1024;
 
 /**
- * One WebSocket reader from `latest` on one topic or partition. Acks every frame, emits an
- * ArrivalEvent per message, pings for liveness, reconnects with backoff and jitter until closed.
- * When the WebSocket service is off (404 on upgrade, or connection refused) it reports
- * `unavailable` once and retries every `unavailableRetryMs`.
+ * A one-message tripwire on one topic or partition over Pulsar's WebSocket reader API: a reader
+ * from `latest` with `receiverQueueSize=1` that never acknowledges. ReaderHandler sends a frame
+ * only while fewer than receiverQueueSize frames are unacknowledged, so the broker sends it one
+ * message and then nothing. That first message fires the tripwire: the ArrivalEvent is emitted and
+ * the connection closed (a spent reader can only be armed again from latest by a new one: an ack
+ * would release a stale message the proxy already holds). `rearm()` connects a new reader and says
+ * `connected` when it is open. Pings for liveness; while armed, reconnects with backoff and jitter
+ * until closed. When the WebSocket service is off (404 on upgrade, or connection refused) it
+ * reports `unavailable` once and retries every `unavailableRetryMs`.
  */
 export class ReaderConnection {
   private ws: WebSocket | undefined;
@@ -64,6 +76,8 @@ export class ReaderConnection {
   private pongTimer: TimerHandle | undefined;
   private attempt = 0;
   private closed = false;
+  /** The tripwire fired: no connection until rearm(). */
+  private fired = false;
   private unavailableSaid = false;
   private badFrameCount = 0;
   private closing: Promise<void> | undefined;
@@ -77,7 +91,20 @@ export class ReaderConnection {
     return this.badFrameCount;
   }
 
+  /** True between the message that fired the tripwire and the next rearm(). */
+  get spent(): boolean {
+    return this.fired;
+  }
+
   start(): void {
+    void this.connect();
+  }
+
+  /** Arms a fired tripwire again from latest; a no-op while armed (or connecting to be). */
+  rearm(): void {
+    if (this.closed || !this.fired) return;
+    this.fired = false;
+    this.attempt = 0;
     void this.connect();
   }
 
@@ -153,12 +180,14 @@ export class ReaderConnection {
     ws.on("message", (data: WebSocket.RawData) => {
       if (!stable) this.attempt = 0;
       stable = true;
-      this.onFrame(ws, data, fail);
+      this.onFrame(ws, data);
     });
     ws.on("close", (code: number) => {
-      if (this.ws === ws) this.ws = undefined;
+      // A socket closed after the tripwire fired may close after rearm() opened the next one.
+      if (this.ws !== ws) return;
+      this.ws = undefined;
       this.clearTimers();
-      if (this.closed) return;
+      if (this.closed || this.fired) return;
       this.retry(failure ?? new NetworkError(`WebSocket closed by the server (code ${code})`, this.safe));
     });
   }
@@ -171,7 +200,8 @@ export class ReaderConnection {
     return new UpgradeError(what, this.safe, status);
   }
 
-  private onFrame(ws: WebSocket, data: WebSocket.RawData, fail: (err: Error) => void): void {
+  private onFrame(ws: WebSocket, data: WebSocket.RawData): void {
+    if (this.fired || this.ws !== ws) return;
     const receivedAt = this.o.clock.now();
     let messageId: unknown;
     let publishTime: unknown;
@@ -190,11 +220,10 @@ export class ReaderConnection {
       this.o.onBadFrame?.();
       return;
     }
-    ws.send(JSON.stringify({ messageId }));
-    if (ws.bufferedAmount > MAX_PENDING_SEND_BYTES) {
-      fail(new NetworkError("acks are not draining: reconnecting", this.safe));
-      return;
-    }
+    // Fired: never acknowledged, so nothing more comes; the reader is closed until rearm().
+    this.fired = true;
+    this.clearTimers();
+    ws.terminate();
     const parsed = typeof publishTime === "string" ? Date.parse(publishTime) : NaN;
     try {
       this.o.onArrival({

@@ -9,7 +9,7 @@ import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { eventually, Latch } from "../support/latch.js";
-import { access, makeCerts, mustAdmin, wsArrivals } from "./sim-helpers.js";
+import { access, adminCall, makeCerts, mustAdmin, wsArrivals } from "./sim-helpers.js";
 
 const orders = parseTopicName("persistent://public/default/orders");
 const events = parseTopicName("persistent://public/default/events");
@@ -29,6 +29,16 @@ before(async () => {
 
 after(() => sim.close());
 
+/** The simulator's raw topic stats (reader- subscriptions included, unlike our parser's snapshot). */
+async function rawStats(topic: string): Promise<{
+  msgOutCounter: number;
+  subscriptions: Record<string, { msgOutCounter: number; durable: boolean }>;
+}> {
+  const res = await adminCall(sim.adminUrl, "GET", `/admin/v2/persistent/public/default/${topic}/stats`);
+  assert.equal(res.status, 200, res.body);
+  return JSON.parse(res.body) as Awaited<ReturnType<typeof rawStats>>;
+}
+
 function watch() {
   const events: ArrivalEvent[] = [];
   const statuses: ArrivalStatus[] = [];
@@ -37,6 +47,8 @@ function watch() {
     events,
     statuses,
     connected,
+    /** How many times it said connected (armed). */
+    armed: () => statuses.filter((s) => s.kind === "connected").length,
     onArrival: (e: ArrivalEvent) => events.push(e),
     onStatus: (s: ArrivalStatus) => {
       statuses.push(s);
@@ -83,15 +95,17 @@ void test("an arrival is seen within milliseconds of a publish over the WebSocke
     await a.close();
   });
   await w.connected.wait(3000, "reader connected");
-  // Five publishes one after the other, each seen. How fast is a benchmark figure, not a test's:
-  // `npm run bench` row "activation | push, hub watcher" times publish to push through this reader.
+  // Five publishes one after the other, each seen after a re-arm. How fast is a benchmark figure,
+  // not a test's: `npm run bench` row "activation | push, hub watcher" times publish to push.
   for (let i = 1; i <= 5; i++) {
+    await eventually(() => w.armed() === i, 3000, `armed ${i}`);
     const sentAt = p.send();
     await eventually(() => w.events.length === i, 3000, `arrival ${i}`);
     const e = w.events[i - 1];
     assert.ok(e && e.partition === -1 && e.topic === orders);
     assert.ok(Math.abs(e.publishTime - sentAt) < 1000);
     assert.ok(e.receivedAt >= sentAt);
+    sub.rearm();
   }
   const stats = await a.stats.topicStats(orders);
   assert.deepEqual(
@@ -102,30 +116,53 @@ void test("an arrival is seen within milliseconds of a publish over the WebSocke
   assert.ok(subscriptionOf(stats, "workers").msgBacklog >= 1);
 });
 
-void test("more than 1000 messages keep flowing; partitions each get a reader", async (t) => {
+void test("tripwire: 1,000 messages while armed deliver one; re-armed from latest, the next publish is one arrival", async (t) => {
   await sim.control.reset();
   const a = access(sim, { kind: "none" }, {}, { reader: FAST });
-  const all = new Latch(1500);
   const w = watch();
-  const sub = a.arrivals.subscribe(orders, 0, () => all.hit(), w.onStatus);
-  const pw = watch();
-  const psub = a.arrivals.subscribe(events, 3, pw.onArrival, pw.onStatus);
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
   t.after(async () => {
     await sub.close();
-    await psub.close();
     await a.close();
   });
   await w.connected.wait(3000);
+  const before = (await rawStats("orders")).msgOutCounter;
+  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1000 });
+  await eventually(() => w.events.length === 1, 3000, "fired");
+  // The spent reader closed itself: once its subscription is gone, the broker's count is final.
   await eventually(
-    () => pw.statuses.filter((s) => s.kind === "connected").length === 3,
+    async () => Object.keys((await rawStats("orders")).subscriptions).length === 1,
     3000,
-    "3 partition readers",
+    "the reader's subscription gone",
   );
-  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1500 });
-  await all.wait(10_000, "1500 arrivals");
+  const out = (await rawStats("orders")).msgOutCounter - before;
+  assert.ok(out >= 1 && out <= 2, `the broker sent the tripwire ${out} messages`);
+  sub.rearm();
+  await eventually(() => w.armed() === 2, 3000, "re-armed");
+  await sim.control.publish({ topic: "persistent://public/default/orders", count: 1 });
+  await eventually(() => w.events.length === 2, 3000, "one arrival after the re-arm");
+  assert.equal((await rawStats("orders")).msgOutCounter - before, out + 1, "from latest: nothing older read");
+  assert.equal(w.events.length, 2);
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
+});
+
+void test("partitions each get a tripwire, each fires once and re-arms alone", async (t) => {
+  await sim.control.reset();
+  const a = access(sim, { kind: "none" }, {}, { reader: FAST });
+  const pw = watch();
+  const psub = a.arrivals.subscribe(events, 3, pw.onArrival, pw.onStatus);
+  t.after(async () => {
+    await psub.close();
+    await a.close();
+  });
+  await eventually(() => pw.armed() === 3, 3000, "3 partition readers");
   await sim.control.publish({ topic: "persistent://public/default/events", count: 6 });
-  await eventually(() => pw.events.length === 6, 3000, "partitioned arrivals");
-  assert.deepEqual([...new Set(pw.events.map((e) => e.partition))].sort(), [0, 1, 2]);
+  await eventually(() => pw.events.length === 3, 3000, "partitioned arrivals");
+  assert.deepEqual(pw.events.map((e) => e.partition).sort(), [0, 1, 2]);
+  psub.rearm();
+  await eventually(() => pw.armed() === 6, 3000, "3 re-armed");
+  await sim.control.publish({ topic: "persistent://public/default/events", count: 1 });
+  await eventually(() => pw.events.length === 4, 3000, "one more");
   assert.equal(wsArrivals(a).counters().badFrames, 0);
 });
 

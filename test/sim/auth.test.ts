@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { signJwt, startSimulator } from "../../src/sim/index.js";
 import { makeCerts } from "../support/certs.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { fixture, request, upgradeStatus, WsClient } from "./helpers.js";
+import { fixture, request, upgradeAnswer, upgradeStatus, WsClient } from "./helpers.js";
 
 const errors = fixture<Record<string, unknown>>("error-bodies.json");
 const STATS = "/admin/v2/persistent/public/default/orders/stats";
@@ -50,6 +50,29 @@ test("token auth: the filter's HTML 401 without, with a bad or an expired token;
     assert.equal(await upgradeStatus(`${ws}?token=${good}`), 101);
     assert.equal(await upgradeStatus(ws, { headers: { Authorization: `Bearer ${good}` } }), 101);
     assert.equal((await sim.control.requests()).total > 0, true, "control is never behind auth");
+  } finally {
+    await sim.close();
+  }
+});
+
+test("the filter's 401 is Jetty's error JSON when the request accepts application/json, HTML otherwise", async () => {
+  const sim = await startSimulator({ auth: { mode: "token", secret: SECRET } });
+  try {
+    const json = await request(sim.adminUrl + STATS, { headers: { Accept: "application/json" } });
+    assert.equal(json.status, 401);
+    assert.match(json.contentType, /^application\/json/);
+    assert.equal(json.text, errors["401_authentication_filter_application_json"]);
+    assert.deepEqual(Object.keys(json.json()), ["servlet", "message", "url", "status"]);
+    const html = await request(sim.adminUrl + STATS, { headers: { Accept: "text/html, application/json" } });
+    assert.equal(html.text, errors["401_authentication_filter_text_html"]);
+    const ws = `${sim.wsUrl}/ws/v2/reader/persistent/public/default/orders`;
+    const up = await upgradeAnswer(ws, { headers: { Accept: "application/json" } });
+    assert.equal(up.status, 401);
+    const doc = JSON.parse(up.body) as Record<string, string>;
+    assert.equal(doc["status"], "401");
+    assert.equal(doc["url"], "/ws/v2/reader/persistent/public/default/orders");
+    assert.match(doc["servlet"] ?? "", /^org\.apache\.pulsar\.websocket\.WebSocketReaderServlet-/);
+    assert.match((await upgradeAnswer(ws)).body, /<title>Error 401 Authentication required<\/title>/);
   } finally {
     await sim.close();
   }

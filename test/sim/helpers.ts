@@ -84,6 +84,32 @@ export class UpgradeRejected extends Error {
   }
 }
 
+/** The HTTP answer to an upgrade that was refused (status 101 and no body when it was accepted). */
+export function upgradeAnswer(
+  url: string,
+  options: ClientOptions = {},
+): Promise<{ status: number; body: string; contentType: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.once("open", () => {
+      ws.close();
+      resolve({ status: 101, body: "", contentType: "" });
+    });
+    ws.once("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString("utf8")));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          contentType: String(res.headers["content-type"] ?? ""),
+        }),
+      );
+    });
+    ws.once("error", reject);
+  });
+}
+
 /** Expects the upgrade to be answered with an HTTP status instead of 101. */
 export async function upgradeStatus(url: string, options: ClientOptions = {}): Promise<number> {
   try {

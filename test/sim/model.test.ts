@@ -227,6 +227,25 @@ test("a subscription name is either durable or not: the broker refuses the other
   assert.equal(t.subscriptions.get("workers")?.durable, true);
 });
 
+test("adding partitions creates the existing subscriptions on the new partitions, from latest", () => {
+  const { broker } = setup();
+  const name = parseTopic("events");
+  broker.createPartitioned(name, 2);
+  const [p0, p1] = broker.resolve(name);
+  p0?.subscription("workers", "Shared", true, "latest");
+  p1?.subscription("audit", "Failover", true, "latest");
+  p1?.subscribe("reader-0123456789", "Exclusive", false, "latest", 1, consumer(1, true).init);
+  broker.updatePartitions(name, 4);
+  const parts = broker.resolve(name);
+  assert.equal(parts.length, 4);
+  for (const t of parts.slice(2)) {
+    assert.deepEqual([...t.subscriptions.keys()].sort(), ["audit", "workers"], t.fullName);
+    assert.equal(t.subscriptions.get("workers")?.type, "Shared");
+    assert.equal(t.subscriptions.get("audit")?.type, "Failover");
+    assert.equal(t.subscriptions.get("workers")?.msgBacklog, 0);
+  }
+});
+
 test("non-persistent topics keep no backlog and drop messages nobody receives", () => {
   const { broker } = setup();
   const [t] = broker.resolveOrCreate(parseTopic("non-persistent://public/default/live"));

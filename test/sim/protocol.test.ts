@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { MAX_TEXT_FRAME_BYTES } from "../../src/sim/ws/gateway.js";
+import { isJavaBase64 } from "../../src/sim/ws/producer.js";
 import { eventually } from "../support/latch.js";
-import { b64, fixture, request, upgradeStatus, WsClient, type Frame } from "./helpers.js";
+import { b64, fixture, request, upgradeAnswer, upgradeStatus, WsClient, type Frame } from "./helpers.js";
 
 let sim: RunningSimulator;
 before(async () => {
@@ -201,6 +203,79 @@ test("subscriptionMode=NonDurable: a durable false subscription that goes with i
   );
   durable.close();
   p.close();
+});
+
+test("a reader with receiverQueueSize=1 gets one frame until it acks, however many are published", async () => {
+  const r = await WsClient.connect(readerUrl("wire", "messageId=latest&receiverQueueSize=1"));
+  const p = await WsClient.connect(producerUrl("wire"));
+  await send(p, 1000);
+  const first = await r.next("first frame");
+  assert.equal(first["payload"], b64("m0"));
+  const readerSub = async () => {
+    const subs = (await stats("wire"))["subscriptions"] as Record<string, Frame>;
+    return Object.values(subs)[0] ?? {};
+  };
+  assert.equal((await readerSub())["msgOutCounter"], 1, "one frame outstanding, nothing more sent");
+  r.send({ messageId: first["messageId"] });
+  assert.equal((await r.next("after the ack"))["payload"], b64("m1"));
+  assert.equal((await readerSub())["msgOutCounter"], 2);
+  assert.equal(r.frames.all.length, 2);
+  r.close();
+  p.close();
+});
+
+test("upgrade errors carry each handler's status and text", async () => {
+  const base = `${sim.wsUrl}/ws/v2`;
+  const topic = "persistent/public/default/upgrades";
+  const cases: [string, number, string | RegExp][] = [
+    [`${base}/reader/${topic}?messageId=bm90LWFuLWlk`, 500, /^Failed to create reader: /],
+    [`${base}/reader/${topic}?messageId=***`, 500, /^Failed to create reader: /],
+    [`${base}/consumer/${topic}`, 400, "Invalid query params: Invalid topic name format"],
+    [`${base}/consumer/${topic}/`, 400, "Invalid query params: Empty subscription name"],
+    [
+      `${base}/consumer/${topic}/s?receiverQueueSize=ten`,
+      400,
+      'Invalid query params: For input string: "ten"',
+    ],
+    [
+      `${base}/consumer/${topic}/s?subscriptionType=Bogus`,
+      400,
+      "Invalid query params: Invalid subscriptionType Bogus",
+    ],
+    [`${base}/producer/persistent/public/ghost/x`, 404, "Failed to create producer: Namespace not found"],
+    [`${base}/reader/persistent/public/ghost/x`, 500, "Failed to create reader: Namespace not found"],
+  ];
+  for (const [url, status, text] of cases) {
+    const a = await upgradeAnswer(url);
+    assert.equal(a.status, status, url);
+    if (typeof text === "string") assert.equal(a.body, text, url);
+    else assert.match(a.body, text, url);
+  }
+});
+
+test("a reader ignores subscriptionName: its subscription is always reader-<10 hex>", async () => {
+  const r = await WsClient.connect(readerUrl("named", "messageId=latest&subscriptionName=mine"));
+  const names = Object.keys((await stats("named"))["subscriptions"] as object);
+  assert.equal(names.length, 1);
+  assert.match(names[0] ?? "", /^reader-[0-9a-f]{10}$/);
+  r.close();
+});
+
+test("inbound text frames over webSocketMaxTextFrameSize (1 MiB) close the session with 1009", async () => {
+  const p = await WsClient.connect(producerUrl("big"));
+  const payload = "A".repeat(MAX_TEXT_FRAME_BYTES - 100);
+  p.send({ payload, context: "fits" });
+  const ack = await p.next("ack of a frame under the cap");
+  assert.equal(ack["result"], "ok");
+  p.send({ payload: payload + "A".repeat(200), context: "over" });
+  assert.equal((await p.closed).code, 1009);
+});
+
+test("base64 is checked as Java decodes it, in linear time for any size", () => {
+  for (const ok of ["", "QQ", "QQ==", "QUI", "QUI=", "QUJD", "SGVsbG8gV29ybGQ="])
+    assert.ok(isJavaBase64(ok), ok);
+  for (const bad of ["Q", "QQ=", "Q===", "***", "QUJD=", "QU=I"]) assert.equal(isJavaBase64(bad), false, bad);
+  assert.equal(isJavaBase64("A".repeat(6_000_000)), true, "no stack overflow on megabytes");
 });
 
 test("producer errors: bad JSON is send-error:3, bad base64 is send-error:7", async () => {

@@ -43,18 +43,68 @@ export function authRequiredPage(uri: string): string {
   );
 }
 
+/**
+ * Whether Jetty's ErrorHandler answers an Accept header with JSON: it takes the acceptable types by
+ * quality and writes the first it knows; text/html and the text or any-type wildcards mean HTML.
+ */
+export function acceptsJsonError(accept: string | undefined): boolean {
+  const types = (accept ?? "*/*")
+    .split(",")
+    .map((part, i) => {
+      const [type = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith("q="));
+      return { type, q: q === undefined ? 1 : Number(q.slice(2)) || 0, i };
+    })
+    .filter((t) => t.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { type } of types) {
+    if (type === "text/html" || type === "text/*" || type === "*/*") return false;
+    if (type === "application/json" || type === "text/json") return true;
+  }
+  return false;
+}
+
+/** The servlet holder name Jetty reports: the class name and the holder's hash. */
+export const ADMIN_SERVLET = "org.glassfish.jersey.servlet.ServletContainer-5c1a8d06";
+
+/**
+ * The JSON of Jetty's ErrorHandler: string values, in the iteration order of the Java HashMap it
+ * builds (servlet, message, url, status), one entry per line.
+ */
+export function jettyErrorJson(status: number, message: string, uri: string, servlet: string): string {
+  const entries = { servlet, message, url: uri, status: String(status) };
+  const lines = Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  return `{\n${lines.join(",\n")}\n}`;
+}
+
+/** The 401 of the authentication filter: JSON when the request accepts it, the HTML page otherwise. */
+export function authRequiredBody(
+  uri: string,
+  accept: string | undefined,
+  servlet = ADMIN_SERVLET,
+): { body: string; contentType: string } {
+  if (acceptsJsonError(accept)) {
+    return {
+      body: jettyErrorJson(401, "Authentication required", uri, servlet),
+      contentType: "application/json",
+    };
+  }
+  return { body: authRequiredPage(uri), contentType: "text/html;charset=utf-8" };
+}
+
 export function sendAuthRequired(
   res: ServerResponse,
   uri: string,
   headers: Record<string, string> = {},
+  accept?: string,
 ): void {
-  const page = authRequiredPage(uri);
+  const { body, contentType } = authRequiredBody(uri, accept);
   res.writeHead(401, {
-    "Content-Type": "text/html;charset=utf-8",
-    "Content-Length": Buffer.byteLength(page),
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(body),
     ...headers,
   });
-  res.end(page);
+  res.end(body);
 }
 
 /** The text/plain body of an unexpected exception in the broker's REST layer. */

@@ -98,7 +98,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
     const fault = deps.control.faults.take(rawUrl);
     if (fault) return applyFault(req, res, fault, path);
     const auth = deps.authenticator.authenticate(req);
-    if (!auth.ok) return sendAuthRequired(res, path);
+    if (!auth.ok) return sendAuthRequired(res, path, {}, req.headers.accept);
     const redirect = topic !== undefined ? deps.control.redirects.find(topic) : undefined;
     if (redirect) {
       res.writeHead(redirect.status ?? 307, {

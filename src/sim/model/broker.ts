@@ -10,6 +10,7 @@ import {
   type TopicName,
 } from "./names.js";
 import { Topic } from "./topic.js";
+import type { SubscriptionType } from "./types.js";
 
 export interface BrokerOptions {
   readonly clock: Clock;
@@ -129,6 +130,10 @@ export class Broker {
     this.partitionsOf(name, partitions);
   }
 
+  /**
+   * Adds partitions. As PersistentTopicsBase does, the subscriptions of the existing partitions are
+   * created on the new ones from latest (durable ones: a reader's goes with its reader).
+   */
   updatePartitions(name: TopicName, partitions: number): void {
     const current = this.partitioned.get(fullName(name));
     if (current === undefined) throw new SimNotFoundError(`Partitioned Topic ${fullName(name)} not found`);
@@ -137,8 +142,14 @@ export class Broker {
         "Number of new partitions must be greater than existing number of partitions",
       );
     }
+    const subs = new Map<string, SubscriptionType>();
+    for (const t of this.partitionsOf(name, current)) {
+      for (const s of t.subscriptions.values()) if (s.durable && !subs.has(s.name)) subs.set(s.name, s.type);
+    }
     this.partitioned.set(fullName(name), partitions);
-    this.partitionsOf(name, partitions);
+    for (const t of this.partitionsOf(name, partitions).slice(current)) {
+      for (const [sub, type] of subs) t.subscription(sub, type, true, "latest");
+    }
   }
 
   deleteTopic(name: TopicName): void {

@@ -6,13 +6,16 @@ import { SimBadRequestError, SimNotAllowedError, SimRestError } from "../errors.
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
-import { rejectUpgrade } from "../http/responses.js";
+import { authRequiredBody, rejectUpgrade } from "../http/responses.js";
 import { fullName, topicNameOf, type TopicName } from "../model/names.js";
 import { decodeMessageId } from "../model/message-id.js";
 import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
 import { ConsumerSession, randomHex } from "./consumer.js";
 import { ProducerSession } from "./producer.js";
 import { remoteAddress, type Session, type SessionDeps } from "./session.js";
+
+/** The WebSocket service's default webSocketMaxTextFrameSize. */
+export const MAX_TEXT_FRAME_BYTES = 1024 * 1024;
 
 export interface GatewayDeps extends SessionDeps {
   readonly control: ControlState;
@@ -26,7 +29,11 @@ interface WsRoute {
   readonly subscription?: string;
 }
 
-/** `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. */
+/**
+ * `/ws/v2/{producer|reader}/{domain}/{t}/{ns}/{topic}` and `/ws/v2/consumer/.../{topic}/{sub}`. A
+ * consumer path without its subscription is a bad argument, as ConsumerHandler's
+ * extractSubscription says (400 on the upgrade), not a path nothing serves.
+ */
 export function parseWsPath(path: string): WsRoute | undefined {
   const parts = path.split("/").map((p) => {
     try {
@@ -41,21 +48,54 @@ export function parseWsPath(path: string): WsRoute | undefined {
   if (ns === undefined || topic === undefined) return undefined;
   const name = topicNameOf(domain, tenant, ns, topic);
   if ((kind === "producer" || kind === "reader") && parts.length === 8) return { kind, name };
-  if (kind === "consumer" && parts.length === 9 && sub) return { kind, name, subscription: sub };
+  if (kind === "consumer" && parts.length === 8) {
+    throw new SimBadRequestError("Invalid query params: Invalid topic name format");
+  }
+  if (kind === "consumer" && parts.length === 9) {
+    if (!sub) throw new SimBadRequestError("Invalid query params: Empty subscription name");
+    return { kind, name, subscription: sub };
+  }
   return undefined;
+}
+
+/**
+ * Status and text of a refused upgrade, as each handler writes them: ReaderHandler answers every
+ * failure with 500 "Failed to create reader: ..."; the producer and consumer handlers answer bad
+ * arguments with 400 "Invalid query params: ...", a NotAllowedException with 500, the rest with
+ * their status and "Failed to create producer: ..." / "Failed to subscribe: ...".
+ */
+export function upgradeFailure(kind: WsRoute["kind"] | undefined, err: unknown): [number, string] {
+  const text = err instanceof SimRestError ? err.reason : errorText(err);
+  if (kind === "reader") return [500, `Failed to create reader: ${text}`];
+  if (err instanceof SimRestError && err.status === 400) {
+    return [400, text.startsWith("Invalid query params: ") ? text : `Invalid query params: ${text}`];
+  }
+  const prefix = kind === "producer" ? "Failed to create producer: " : "Failed to subscribe: ";
+  if (err instanceof SimRestError && !(err instanceof SimNotAllowedError)) return [err.status, prefix + text];
+  return [500, prefix + text];
+}
+
+/** Java's Integer.parseInt: a NumberFormatException (an IllegalArgumentException) when malformed. */
+/** The handler a path names, for the error text of a path that failed to parse. */
+function kindOf(path: string): WsRoute["kind"] | undefined {
+  const kind = path.split("/")[3];
+  return kind === "producer" || kind === "consumer" || kind === "reader" ? kind : undefined;
 }
 
 function intParam(q: URLSearchParams, name: string, dflt: number): number {
   const raw = q.get(name);
   if (raw === null) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new SimBadRequestError(`Invalid query params: ${name} must be an integer`);
+  const n = /^[-+]?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+    throw new SimBadRequestError(`Invalid query params: For input string: "${raw}"`);
+  }
   return n;
 }
 
 /** Upgrades WebSocket requests into sessions, applying auth, faults and the control API's mode. */
 export class WebSocketGateway implements WebSocketControl {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // webSocketMaxTextFrameSize (1 MiB by default): a larger frame closes the session with 1009.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_TEXT_FRAME_BYTES });
   private readonly sessions = new Set<Session>();
   /** Every upgrade socket, including hung and failed ones, so close() can end them. */
   private readonly sockets = new Set<Duplex>();
@@ -97,7 +137,13 @@ export class WebSocketGateway implements WebSocketControl {
     const fault = this.deps.control.faults.take(rawUrl);
     if (fault) return this.applyFault(socket, fault);
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
-    if (!auth.ok) return rejectUpgrade(socket, 401, "Authentication required");
+    if (!auth.ok) {
+      // The broker's authentication filter sits in front of the WebSocket servlets too.
+      const kind = kindOf(url.pathname) ?? "producer";
+      const servlet = `org.apache.pulsar.websocket.WebSocket${kind[0]?.toUpperCase()}${kind.slice(1)}Servlet-2b9f0e4d`;
+      const { body, contentType } = authRequiredBody(url.pathname, req.headers.accept, servlet);
+      return rejectUpgrade(socket, 401, body, contentType);
+    }
     let route: WsRoute | undefined;
     let session: ProducerSession | ConsumerSession;
     try {
@@ -109,19 +155,9 @@ export class WebSocketGateway implements WebSocketControl {
       session = this.createSession(route, url.searchParams, req, socket);
       if (session instanceof ConsumerSession) session.check();
     } catch (err) {
-      if (err instanceof SimRestError) {
-        const prefix =
-          err.status === 400
-            ? ""
-            : route?.kind === "producer"
-              ? "Failed to create producer: "
-              : "Failed to subscribe: ";
-        // ConsumerHandler answers 400 for bad arguments, 409 for a busy consumer, else 500.
-        const status = err instanceof SimNotAllowedError ? 500 : err.status;
-        return rejectUpgrade(socket, status, `${prefix}${err.reason}`);
-      }
-      this.deps.logger.warn({ err }, "websocket upgrade failed");
-      return rejectUpgrade(socket, 500, errorText(err));
+      if (!(err instanceof SimRestError)) this.deps.logger.warn({ err }, "websocket upgrade failed");
+      const [status, text] = upgradeFailure(route?.kind ?? kindOf(url.pathname), err);
+      return rejectUpgrade(socket, status, text);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sessions.add(session);
@@ -157,9 +193,9 @@ export class WebSocketGateway implements WebSocketControl {
     const start = reader ? this.readerStart(q.get("messageId") ?? "latest") : this.consumerStart(q);
     return new ConsumerSession(this.deps, socket, address, {
       topics,
-      subscription: reader
-        ? (q.get("subscriptionName") ?? `reader-${randomHex(10)}`)
-        : (route.subscription ?? ""),
+      // ReaderHandler reads only readerName, receiverQueueSize, cryptoFailureAction and messageId:
+      // its subscription is always the Java reader's own reader-<10 hex>.
+      subscription: reader ? `reader-${randomHex(10)}` : (route.subscription ?? ""),
       type: reader ? "Exclusive" : type,
       maxPending: queue <= 0 ? 1 : queue,
       pullMode: !reader && q.get("pullMode") === "true",
@@ -176,14 +212,13 @@ export class WebSocketGateway implements WebSocketControl {
     return q.get("subscriptionInitialPosition") === "Earliest" ? "earliest" : "latest";
   }
 
-  /** Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader). */
+  /**
+   * Reader start: `latest`, `earliest`, or after the given message id (exclusive, as the reader).
+   * A bad id fails inside ReaderHandler's try, so it is a 500 "Failed to create reader: ...".
+   */
   private readerStart(raw: string): StartPosition {
     if (raw === "latest" || raw === "earliest") return raw;
-    try {
-      return { afterEntryId: decodeMessageId(raw).entryId };
-    } catch {
-      throw new SimBadRequestError(`Invalid query params: invalid messageId ${raw}`);
-    }
+    return { afterEntryId: decodeMessageId(raw).entryId };
   }
 
   private applyFault(socket: Duplex, f: FaultSpec): void {

@@ -4,8 +4,23 @@ import type { Topic } from "../model/topic.js";
 import { CLIENT_VERSION } from "./consumer.js";
 import { Session, type SessionDeps } from "./session.js";
 
-/** Java's basic Base64 decoder: standard alphabet, padding optional. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+const ALPHABET = /^[A-Za-z0-9+/]*$/;
+
+/**
+ * Java's basic Base64 decoder: standard alphabet, padding optional. Checked without a regex that
+ * backtracks per character: a payload of millions of characters must not exhaust the stack.
+ */
+export function isJavaBase64(s: string): boolean {
+  let end = s.length;
+  if (s.endsWith("==")) end -= 2;
+  else if (s.endsWith("=")) end -= 1;
+  const body = s.slice(0, end);
+  if (!ALPHABET.test(body)) return false;
+  const rest = body.length % 4;
+  if (rest === 1) return false;
+  const padding = s.length - end;
+  return padding === 0 || rest + padding === 4;
+}
 
 export interface ProducerParams {
   /** One topic, or every partition of a partitioned topic. */
@@ -79,7 +94,7 @@ export class ProducerSession extends Session {
     const context = msg["context"];
     const payload = msg["payload"];
     if (typeof payload !== "string") return this.send(sendError(7, "Missing payload", context));
-    if (!BASE64.test(payload)) {
+    if (!isJavaBase64(payload)) {
       return this.send(
         sendError(7, "Invalid Base64 message-payload error=Illegal base64 character", context),
       );
