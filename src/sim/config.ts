@@ -82,6 +82,13 @@ export const SIM_SCHEMA = {
     default: false,
     switch: true,
   }),
+  websocket: field<"on" | "off">({
+    flag: "websocket",
+    env: "PPS_SIM_WEBSOCKET",
+    doc: "the WebSocket service: off answers upgrades 404, as a broker with webSocketServiceEnabled=false",
+    parser: oneOf(["on", "off"] as const),
+    default: "on",
+  }),
   statsWindowMs: field({
     flag: "stats-window-ms",
     env: "PPS_SIM_STATS_WINDOW_MS",

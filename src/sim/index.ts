@@ -60,7 +60,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const control = new ControlState();
   const authenticator = new Authenticator(auth, clock, opts.tls?.requireClientCert === true);
   const authorizer = new Authorizer(opts.authorization);
-  const gateway = new WebSocketGateway({ broker, clock, logger, control, authenticator, authorizer });
+  const gateway = new WebSocketGateway({
+    broker,
+    clock,
+    logger,
+    control,
+    authenticator,
+    authorizer,
+    enabled: opts.websocket ?? true,
+  });
   const controlRoutes = new ControlRoutes(control, broker, gateway);
   let port = 0;
   const server = createSimServer({

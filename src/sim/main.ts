@@ -29,9 +29,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     auth,
     ...(tls !== undefined ? { tls } : {}),
     statsWindowMs: c.statsWindowMs,
+    websocket: c.websocket === "on",
     logger,
   });
-  logger.info({ adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, auth: c.auth }, "simulator ready");
+  logger.info(
+    { adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, auth: c.auth, websocket: c.websocket },
+    "simulator ready",
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

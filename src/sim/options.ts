@@ -47,6 +47,11 @@ export interface SimulatorOptions {
   /** Optional per-topic role allow-list (authorization); needs an auth mode that yields roles. */
   readonly authorization?: readonly TopicRoleRule[];
   readonly clock?: Clock;
+  /**
+   * The WebSocket service (default true). Off, upgrades on /ws/... answer 404 as a broker with
+   * `webSocketServiceEnabled=false` does (no servlet is mapped there).
+   */
+  readonly websocket?: boolean;
   /** Window of msgRateIn/msgRateOut and the other rates. Default 60000 (Pulsar's stats interval). */
   readonly statsWindowMs?: number;
   readonly logger?: Logger;

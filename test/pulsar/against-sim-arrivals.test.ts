@@ -232,6 +232,23 @@ void test("WebSocket service refused: unavailable once, then recovers when turne
   );
 });
 
+void test("a simulator with --websocket off: the tripwire reports unavailable once and keeps retrying slowly", async (t) => {
+  const off = await startSimulator({ port: 0, websocket: false });
+  const a = access(off, { kind: "none" }, {}, { reader: FAST });
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await a.close();
+    await off.close();
+  });
+  await eventually(() => w.statuses.length === 1, 3000, "unavailable");
+  const s = w.statuses[0];
+  assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError, JSON.stringify(s));
+  await eventually(() => wsArrivals(a).counters().connectAttempts >= 3, 3000, "slow retries");
+  assert.equal(w.statuses.length, 1);
+});
+
 void test("token, oauth2 and TLS readers authenticate the upgrade", async (t) => {
   const secret = "ws-secret";
   const tsim = await startSimulator({ port: 0, auth: { mode: "token", secret } });

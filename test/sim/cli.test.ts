@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cliArgv, runProgram, startProgram } from "../../src/lib/child-process.js";
+import { childEnv, cliArgv, runProgram, startProgram } from "../../src/lib/child-process.js";
 import { verifyJwt } from "../../src/sim/index.js";
-import { request } from "./helpers.js";
+import { request, upgradeAnswer } from "./helpers.js";
 
 /** `pulsar-push-scaler sim <args>` run to its exit. */
 const sim = (args: string[]) => runProgram({ name: "sim", argv: cliArgv(["sim", ...args]) });
@@ -16,6 +16,7 @@ test("sim --help lists the flags", async () => {
     "--token-secret",
     "--tls-cert-file",
     "--stats-window-ms",
+    "--websocket",
     "--print-token",
   ]) {
     assert.match(out.stdout, new RegExp(flag));
@@ -46,6 +47,29 @@ test("sim prints one ready line with its URLs and exits 0 on SIGTERM", async () 
   assert.match(ready.wsUrl, /^ws:\/\/127\.0\.0\.1:\d+$/);
   const res = await request(`${ready.adminUrl}/admin/v2/tenants`);
   assert.deepEqual(res.json(), ["public"]);
+  await child.kill("SIGTERM");
+  assert.equal((await child.exited).code, 0);
+});
+
+test("PPS_SIM_WEBSOCKET=off: the upgrade answers 404 as a broker without the WebSocket service", async () => {
+  const child = await startProgram({
+    name: "sim",
+    argv: cliArgv(["sim", "--port", "0"]),
+    env: { ...childEnv(), PPS_SIM_WEBSOCKET: "off" },
+    ready: (r) => r["msg"] === "simulator ready",
+    readyTimeoutMs: 15_000,
+  });
+  const ready = child.readyRecord as { adminUrl: string; wsUrl: string; websocket: string };
+  assert.equal(ready.websocket, "off");
+  const a = await upgradeAnswer(`${ready.wsUrl}/ws/v2/reader/persistent/public/default/orders`);
+  assert.equal(a.status, 404);
+  assert.match(a.contentType, /text\/html/);
+  assert.match(a.body, /HTTP ERROR 404 Not Found/);
+  assert.deepEqual(
+    (await request(`${ready.adminUrl}/admin/v2/tenants`)).json(),
+    ["public"],
+    "admin still served",
+  );
   await child.kill("SIGTERM");
   assert.equal((await child.exited).code, 0);
 });

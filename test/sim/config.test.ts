@@ -25,6 +25,12 @@ void test("sim config: every auth and TLS problem comes with the parse problems,
       return true;
     },
   );
+  assert.throws(
+    () => loadConfig(SIM_SCHEMA, ["--websocket", "maybe"], {}, simSettings),
+    /--websocket = "maybe"/,
+  );
+  const off = loadConfig(SIM_SCHEMA, [], { PPS_SIM_WEBSOCKET: "off" }, simSettings);
+  assert.equal(!off.help && off.config.config.websocket, "off");
   const basic = loadConfig(SIM_SCHEMA, ["--auth", "basic", "--basic-users", "u:p,v:q"], {}, simSettings);
   assert.deepEqual(!basic.help && basic.config.auth, { mode: "basic", users: { u: "p", v: "q" } });
   assert.throws(

@@ -130,8 +130,12 @@ export function sendText(
 }
 
 /** A Jetty-style error page for paths nothing serves. */
+export function notFoundPage(uri: string): string {
+  return `<html><body><h2>HTTP ERROR 404 Not Found</h2><p>URI: ${escapeHtml(uri)}</p></body></html>\n`;
+}
+
 export function sendNotFoundPage(res: ServerResponse, uri: string): void {
-  const page = `<html><body><h2>HTTP ERROR 404 Not Found</h2><p>URI: ${escapeHtml(uri)}</p></body></html>\n`;
+  const page = notFoundPage(uri);
   res.writeHead(404, {
     "Content-Type": "text/html;charset=utf-8",
     "Content-Length": Buffer.byteLength(page),

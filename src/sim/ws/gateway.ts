@@ -6,7 +6,7 @@ import { SimBadRequestError, SimNotAllowedError, SimRestError } from "../errors.
 import type { Authenticator, Authorizer } from "../http/auth.js";
 import type { WebSocketControl } from "../http/control.js";
 import type { ControlState, FaultSpec, WebSocketMode } from "../http/faults.js";
-import { authRequiredBody, rejectUpgrade } from "../http/responses.js";
+import { authRequiredBody, notFoundPage, rejectUpgrade } from "../http/responses.js";
 import { fullName, topicNameOf, type TopicName } from "../model/names.js";
 import { decodeMessageId } from "../model/message-id.js";
 import { SUBSCRIPTION_TYPES, type StartPosition, type SubscriptionType } from "../model/types.js";
@@ -21,6 +21,8 @@ export interface GatewayDeps extends SessionDeps {
   readonly control: ControlState;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
+  /** False: the WebSocket service is off (`--websocket off`). */
+  readonly enabled?: boolean;
 }
 
 interface WsRoute {
@@ -133,7 +135,10 @@ export class WebSocketGateway implements WebSocketControl {
     const rawUrl = req.url ?? "/";
     const url = new URL(rawUrl, "http://sim");
     if (this.deps.control.wsMode !== this.mode) this.setMode(this.deps.control.wsMode);
-    if (this.mode === "refuse") return rejectUpgrade(socket, 404, "Not Found");
+    if (this.deps.enabled === false || this.mode === "refuse") {
+      // No servlet on /ws/*: Jetty's 404 page, before authentication (nothing is mapped there).
+      return rejectUpgrade(socket, 404, notFoundPage(url.pathname), "text/html;charset=utf-8");
+    }
     const fault = this.deps.control.faults.take(rawUrl);
     if (fault) return this.applyFault(socket, fault);
     const auth = this.deps.authenticator.authenticate(req, url.searchParams);
