@@ -1,6 +1,7 @@
 // Dependency direction (checked by `npm run lint`):
 //   lib <- pulsar, state, contract <- watch <- keda, hub <- cli ; sidecar/ may import src/ (never
-//   src/hub, src/sim, src/demo, src/check), never the reverse; sim imports only lib; state imports
+//   src/hub, src/sim, src/demo, src/check), never the reverse; sim imports only lib (and the binary
+//   codec of src/pulsar/binary); state imports
 //   nothing that does I/O; contract imports only lib and the state types (key, observation).
 /** @type {import('dependency-cruiser').IConfiguration} */
 const only = (from, allowed) => ({
@@ -21,7 +22,22 @@ module.exports = {
       to: { path: "^sidecar/" },
     },
     only("lib", []),
-    only("sim", ["lib"]),
+    {
+      name: "sim-imports-only-lib-and-the-binary-codec",
+      comment:
+        "src/sim may import only src/lib and the binary protocol codec of src/pulsar/binary (frames, commands, generated types): never a client",
+      severity: "error",
+      from: { path: "^src/sim/" },
+      to: {
+        path: "^(src|sidecar)/",
+        pathNot: [
+          "^src/sim/",
+          "^src/lib/",
+          "^src/pulsar/binary/(crc32c|frame|commands)\\.ts$",
+          "^src/pulsar/binary/generated/",
+        ],
+      },
+    },
     only("pulsar", ["lib"]),
     only("state", ["lib"]),
     {

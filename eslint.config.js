@@ -14,6 +14,7 @@ export default tseslint.config(
       "bench/results-hostile.json",
       // Written by `npm run gen:proto`; checked to be up to date by scripts/proto-types.mjs --check.
       "src/keda/generated/**",
+      "src/pulsar/binary/generated/**",
     ],
   },
   js.configs.recommended,

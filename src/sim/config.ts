@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
-import { bool, int, list, oneOf, str } from "../lib/config-parsers.js";
+import { bool, int, list, oneOf, str, type Parser } from "../lib/config-parsers.js";
 import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 import type { AuthMode, AuthOptions, TlsOptions } from "./options.js";
 
 const AUTH_MODES: readonly AuthMode[] = ["none", "token", "basic", "oauth2"];
+
+const port = int(0, 65535);
+
+/** A port, or `off` for a listener that is not started. */
+const portOrOff: Parser<number | "off"> = {
+  describe: `${port.describe} or off`,
+  parse: (raw) => (raw.trim() === "off" ? "off" : port.parse(raw)),
+};
 
 /** One flag per option of `pulsar-push-scaler sim`. */
 export const SIM_SCHEMA = {
@@ -14,6 +22,13 @@ export const SIM_SCHEMA = {
     doc: "port of the web service (admin REST + WebSocket)",
     parser: int(0, 65535),
     default: 8080,
+  }),
+  binaryPort: field<number | "off">({
+    flag: "binary-port",
+    env: "PPS_SIM_BINARY_PORT",
+    doc: "port of the binary protocol (pulsar://, pulsar+ssl:// with TLS); off disables it",
+    parser: portOrOff,
+    default: 6650,
   }),
   host: field({
     flag: "host",

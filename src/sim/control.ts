@@ -57,6 +57,38 @@ export class SimControl {
     return await this.post("websocket", { mode });
   }
 
+  /**
+   * Binary endpoint: normal | refuse (connections closed once accepted) | drop (close open
+   * connections now) | hang (connections go silent: nothing read, answered or sent).
+   */
+  async binary(mode: "normal" | "refuse" | "drop" | "hang"): Promise<{ dropped?: number }> {
+    return await this.post("binary", { mode });
+  }
+
+  /** The binary endpoint's mode, open connections, and bytes hung connections discarded. */
+  async binaryState(): Promise<{ mode: string; connections: number; discardedBytes: number }> {
+    return (await this.call("GET", "binary")) as unknown as {
+      mode: string;
+      connections: number;
+      discardedBytes: number;
+    };
+  }
+
+  /** Matching topics (substring or /regex/) belong to the second broker: lookups elsewhere redirect there. */
+  async binaryOwner(topicPattern: string): Promise<void> {
+    await this.post("binary/owner", { topicPattern });
+  }
+
+  /** Proxy mode: lookups answer Connect with proxy_through_service_url (clients go through the service URL). */
+  async binaryProxy(enabled: boolean): Promise<void> {
+    await this.post("binary/proxy", { enabled });
+  }
+
+  /** Unloads a topic (every partition): CLOSE_CONSUMER/CLOSE_PRODUCER, next lookup ServiceNotReady once. */
+  async unload(topic: string): Promise<{ closed: number }> {
+    return (await this.post("binary/unload", { topic })) as { closed: number };
+  }
+
   /** Admin requests for matching topics are redirected (307 by default) to `to`. */
   async redirect(spec: RedirectSpec): Promise<void> {
     await this.post("redirect", spec);
@@ -70,7 +102,7 @@ export class SimControl {
     await this.post("requests/reset", {});
   }
 
-  /** Clears faults, latency, redirects and the WebSocket mode. */
+  /** Clears faults, latency, redirects, the WebSocket and binary modes, owners and proxy mode. */
   async reset(): Promise<void> {
     await this.post("reset", {});
   }

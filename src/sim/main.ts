@@ -11,7 +11,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(
       renderHelp(
         "pulsar-push-scaler sim [flags]",
-        "Run the Pulsar simulator: admin REST, WebSocket API v2, auth modes, and /_sim fault injection on one port.",
+        "Run the Pulsar simulator: admin REST, WebSocket API v2, auth modes and /_sim fault injection on one port, the binary protocol on another.",
         SIM_SCHEMA,
       ),
     );
@@ -30,10 +30,19 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     statsWindowMs: c.statsWindowMs,
     websocket: c.websocket === "on",
+    binary: c.binaryPort === "off" ? false : { port: c.binaryPort },
     logger,
   });
   logger.info(
-    { adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, auth: c.auth, websocket: c.websocket },
+    {
+      adminUrl: sim.adminUrl,
+      wsUrl: sim.wsUrl,
+      ...(sim.serviceUrl !== undefined
+        ? { serviceUrl: sim.serviceUrl, secondBrokerUrl: sim.secondBrokerUrl }
+        : {}),
+      auth: c.auth,
+      websocket: c.websocket,
+    },
     "simulator ready",
   );
   await new Promise<void>((resolve) => {

@@ -37,13 +37,30 @@ export interface TopicRoleRule {
   readonly roles: readonly string[];
 }
 
+/** The binary protocol endpoint (`pulsar://`, or `pulsar+ssl://` with `tls`). */
+export interface BinaryOptions {
+  /** Port of the service URL (the first broker). Default 0 (any free port). */
+  readonly port?: number;
+  /** Port of the second simulated broker, which owns the topics `/_sim/binary/owner` gives it. Default 0. */
+  readonly secondPort?: number;
+  /** Keepalive tick: PING when idle, close when a PING went unanswered. Default 30000 (Pulsar's 30 s). */
+  readonly keepAliveMs?: number;
+  /** How often token expiry is checked (`authenticationRefreshCheckSeconds`). Default 60000. */
+  readonly authRefreshCheckMs?: number;
+  /** Broker `maxMessageSize`; frames above it + 10 KiB close the connection. Default 5 MiB. */
+  readonly maxMessageSize?: number;
+}
+
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 0 (any free port). */
   readonly port?: number;
   readonly auth?: AuthOptions;
+  /** Serves the admin/WebSocket port and the binary endpoint over TLS. */
   readonly tls?: TlsOptions;
+  /** The binary protocol endpoint; `false` disables it. Default: on, on free ports. */
+  readonly binary?: BinaryOptions | false;
   /** Optional per-topic role allow-list (authorization); needs an auth mode that yields roles. */
   readonly authorization?: readonly TopicRoleRule[];
   readonly clock?: Clock;

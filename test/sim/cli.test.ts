@@ -12,6 +12,7 @@ test("sim --help lists the flags", async () => {
   assert.equal(out.code, 0);
   for (const flag of [
     "--port",
+    "--binary-port",
     "--auth",
     "--token-secret",
     "--tls-cert-file",
@@ -38,13 +39,14 @@ test("sim --auth token without a secret is a configuration error (exit 2)", asyn
 test("sim prints one ready line with its URLs and exits 0 on SIGTERM", async () => {
   const child = await startProgram({
     name: "sim",
-    argv: cliArgv(["sim", "--port", "0"]),
+    argv: cliArgv(["sim", "--port", "0", "--binary-port", "0"]),
     ready: (r) => r["msg"] === "simulator ready",
     readyTimeoutMs: 15_000,
   });
-  const ready = child.readyRecord as { adminUrl: string; wsUrl: string };
+  const ready = child.readyRecord as { adminUrl: string; wsUrl: string; serviceUrl: string };
   assert.ok(ready);
   assert.match(ready.wsUrl, /^ws:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(ready.serviceUrl, /^pulsar:\/\/127\.0\.0\.1:\d+$/);
   const res = await request(`${ready.adminUrl}/admin/v2/tenants`);
   assert.deepEqual(res.json(), ["public"]);
   await child.kill("SIGTERM");

@@ -54,6 +54,8 @@ export interface SimProc extends Proc {
   readonly port: number;
   readonly adminUrl: string;
   readonly wsUrl: string;
+  /** `pulsar://127.0.0.1:PORT` of the binary endpoint. */
+  readonly serviceUrl: string;
   readonly control: SimControl;
 }
 
@@ -62,7 +64,18 @@ export async function startSim(runner: Runner, port = 0, logLevel = "info"): Pro
   const p = await startProc(runner, {
     name: "sim",
     file: CLI,
-    args: ["sim", "--port", String(port), "--host", "127.0.0.1", "--log-level", logLevel],
+    // A free binary port too: parallel tests must not race for 6650.
+    args: [
+      "sim",
+      "--port",
+      String(port),
+      "--binary-port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--log-level",
+      logLevel,
+    ],
     ready: (r) => r["msg"] === "simulator ready",
   });
   const adminUrl = String(p.readyRecord["adminUrl"]);
@@ -70,6 +83,7 @@ export async function startSim(runner: Runner, port = 0, logLevel = "info"): Pro
     ...p,
     adminUrl,
     wsUrl: String(p.readyRecord["wsUrl"]),
+    serviceUrl: String(p.readyRecord["serviceUrl"]),
     control: new SimControl(adminUrl),
     port: Number(new URL(adminUrl).port),
   };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorText } from "../../lib/errors.js";
 import { SimNotFoundError, SimRestError } from "../errors.js";
+import type { BinaryControl } from "../binary/endpoint.js";
 import type { Broker } from "../model/broker.js";
 import { fullName, parseTopic } from "../model/names.js";
 import type { Topic } from "../model/topic.js";
@@ -45,12 +46,18 @@ export class ControlRoutes {
     private readonly state: ControlState,
     private readonly broker: Broker,
     private readonly ws: WebSocketControl,
+    /** Absent when the binary endpoint is off. */
+    private readonly binary: BinaryControl | undefined,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     try {
       const route = `${req.method ?? "GET"} ${path.slice(CONTROL_PREFIX.length)}`;
       if (route === "GET requests") return sendJson(res, 200, this.state.requests.snapshot());
+      if (route === "GET binary") {
+        if (!this.binary) throw new SimNotFoundError("the binary endpoint is off");
+        return sendJson(res, 200, this.binary.state());
+      }
       if (req.method !== "POST") throw new SimNotFoundError(`no control route ${route}`);
       const text = await readBody(req);
       let body: Json = {};
@@ -110,13 +117,45 @@ export class ControlRoutes {
       case "POST reset":
         s.reset();
         this.ws.setMode("normal");
+        this.binary?.reset();
         return { ok: true };
+      case "POST binary":
+      case "POST binary/owner":
+      case "POST binary/proxy":
+      case "POST binary/unload":
+        return this.binaryRoute(route, b);
       case "POST publish":
         return this.publish(b);
       case "POST ack":
         return this.ack(b);
       default:
         throw new SimNotFoundError(`no control route ${route}`);
+    }
+  }
+
+  /** `/_sim/binary...`: faults and topology of the binary endpoint. */
+  private binaryRoute(route: string, b: Json): Json {
+    const binary = this.binary;
+    if (!binary) throw new SimNotFoundError("the binary endpoint is off");
+    switch (route) {
+      case "POST binary": {
+        const mode = str(b, "mode", true);
+        if (mode === "drop") return { dropped: binary.dropAll() };
+        if (mode !== "normal" && mode !== "refuse" && mode !== "hang") {
+          throw new ControlInputError("mode must be normal, refuse, drop or hang");
+        }
+        binary.setMode(mode);
+        return { mode };
+      }
+      case "POST binary/owner":
+        binary.addSecondOwner(str(b, "topicPattern", true));
+        return { ok: true };
+      case "POST binary/proxy":
+        if (typeof b["enabled"] !== "boolean") throw new ControlInputError("enabled must be true or false");
+        binary.setProxy(b["enabled"]);
+        return { ok: true };
+      default:
+        return { closed: binary.unload(fullName(parseTopic(str(b, "topic", true)))) };
     }
   }
 

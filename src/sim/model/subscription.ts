@@ -263,7 +263,7 @@ export class Subscription {
     this.replay.delete(id);
     this.delayed.delete(id);
     if (id >= this.readPos) this.readPos = id + 1;
-    consumer.init.flow.take();
+    consumer.init.flow.take(entry);
     consumer.recordSent(entry.size, now);
     this.msgOutCounter++;
     this.bytesOutCounter += entry.size;

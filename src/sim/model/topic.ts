@@ -107,11 +107,16 @@ export class Topic implements EntryLog {
       ...(input.key !== undefined ? { key: input.key } : {}),
       ...(input.eventTime !== undefined ? { eventTime: input.eventTime } : {}),
       ...(input.deliverAt !== undefined && input.deliverAt > now ? { deliverAt: input.deliverAt } : {}),
+      ...(input.numMessages !== undefined && input.numMessages !== 1
+        ? { numMessages: input.numMessages }
+        : {}),
+      ...(input.raw !== undefined ? { raw: input.raw } : {}),
     };
-    this.msgInCounter++;
+    // Pulsar counts messages in, not entries: a batch adds its message count.
+    this.msgInCounter += input.numMessages ?? 1;
     this.bytesInCounter += size;
     this.lastPublishTimeStamp = now;
-    this.rateIn.record(1, size);
+    this.rateIn.record(input.numMessages ?? 1, size);
     if (this.persistent) {
       this.entries.push(entry);
       this.storageSize += size;

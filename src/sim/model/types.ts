@@ -1,4 +1,14 @@
-/** One stored message (an entry: the simulator never batches, so one message is one entry). */
+/**
+ * A binary producer's entry as it came: its MessageMetadata bytes and payload, forwarded unchanged
+ * in MESSAGE frames, with a checksum only if the producer sent one (a broker forwards as stored).
+ */
+export interface RawEntry {
+  readonly metadata: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly checksum: boolean;
+}
+
+/** One stored entry: one message, or a binary producer's batch (`numMessages` > 1), never split. */
 export interface Entry {
   readonly entryId: number;
   /** base64 payload exactly as the producer sent it. */
@@ -11,6 +21,10 @@ export interface Entry {
   readonly eventTime?: number;
   /** Epoch ms before which Shared/Key_Shared subscriptions do not deliver it. */
   readonly deliverAt?: number;
+  /** Messages in the entry (MessageMetadata.num_messages_in_batch); absent = 1. */
+  readonly numMessages?: number;
+  /** Set when a binary producer published it. */
+  readonly raw?: RawEntry;
 }
 
 export type SubscriptionType = "Exclusive" | "Shared" | "Failover" | "Key_Shared";
@@ -36,7 +50,8 @@ export interface ConsumerSink {
 /** Delivery permits of a consumer; may be shared by the per-partition consumers of one session. */
 export interface Flow {
   available(): number;
-  take(): void;
+  /** One entry handed out; a binary consumer pays its message count (permits may go negative). */
+  take(entry: Entry): void;
 }
 
 export interface ConsumerInit {
@@ -56,6 +71,8 @@ export interface MessageInput {
   readonly key?: string;
   readonly eventTime?: number;
   readonly deliverAt?: number;
+  readonly numMessages?: number;
+  readonly raw?: RawEntry;
 }
 
 /** Where a new subscription starts: at the end of the topic, at its start, or after an entry. */
