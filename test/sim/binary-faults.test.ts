@@ -3,22 +3,10 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { test } from "node:test";
 import { BaseCommand_Type as T } from "../../src/pulsar/binary/generated/pulsar-api.js";
-import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { makeCerts } from "../support/certs.js";
 import { eventually } from "../support/latch.js";
+import { withSim } from "./binary-commands.js";
 import { BinaryPeer, codec } from "./binary-peer.js";
-
-async function withSim(
-  fn: (sim: RunningSimulator, url: string) => Promise<void>,
-  opts: Parameters<typeof startSimulator>[0] = {},
-): Promise<void> {
-  const sim = await startSimulator(opts);
-  try {
-    await fn(sim, sim.serviceUrl ?? "");
-  } finally {
-    await sim.close();
-  }
-}
 
 const connect = { type: T.CONNECT, connect: { client_version: "t", protocol_version: 19 } } as const;
 

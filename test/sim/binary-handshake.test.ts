@@ -6,28 +6,15 @@ import {
   CommandPartitionedTopicMetadataResponse_LookupType as Metadata,
   ServerError,
 } from "../../src/pulsar/binary/generated/pulsar-api.js";
-import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { signJwt } from "../../src/sim/index.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { withSim } from "./binary-commands.js";
 import { BinaryPeer } from "./binary-peer.js";
 
-/** Runs `fn` against a fresh simulator (binary endpoint on free ports), always closing it. */
-async function withSim(
-  fn: (sim: RunningSimulator & { serviceUrl: string }) => Promise<void>,
-  opts: Parameters<typeof startSimulator>[0] = {},
-): Promise<void> {
-  const sim = await startSimulator(opts);
-  try {
-    assert.ok(sim.serviceUrl);
-    await fn(sim as RunningSimulator & { serviceUrl: string });
-  } finally {
-    await sim.close();
-  }
-}
-
 test("CONNECTED negotiates the lower protocol version and tells max_message_size and 5 feature flags", () =>
-  withSim(async (sim) => {
-    assert.match(sim.serviceUrl, /^pulsar:\/\/127\.0\.0\.1:\d+$/);
-    const peer = await BinaryPeer.open(sim.serviceUrl);
+  withSim(async (sim, url) => {
+    assert.match(url, /^pulsar:\/\/127\.0\.0\.1:\d+$/);
+    const peer = await BinaryPeer.open(url);
     peer.send({ type: T.CONNECT, connect: { client_version: "t", protocol_version: 19 } });
     const c = (await peer.next(T.CONNECTED)).command;
     assert.ok(c.type === T.CONNECTED);
@@ -40,7 +27,7 @@ test("CONNECTED negotiates the lower protocol version and tells max_message_size
       supports_topic_watchers: true,
       supports_get_partitioned_metadata_without_auto_creation: true,
     });
-    const newer = await BinaryPeer.open(sim.serviceUrl);
+    const newer = await BinaryPeer.open(url);
     newer.send({ type: T.CONNECT, connect: { client_version: "t", protocol_version: 99 } });
     const n = (await newer.next(T.CONNECTED)).command;
     assert.ok(n.type === T.CONNECTED);
@@ -50,11 +37,11 @@ test("CONNECTED negotiates the lower protocol version and tells max_message_size
   }));
 
 test("a command before CONNECT closes the link; PING is answered with PONG", () =>
-  withSim(async (sim) => {
-    const early = await BinaryPeer.open(sim.serviceUrl);
+  withSim(async (sim, url) => {
+    const early = await BinaryPeer.open(url);
     early.send({ type: T.PING, ping: {} });
     await early.closed;
-    const peer = await BinaryPeer.connected(sim.serviceUrl);
+    const peer = await BinaryPeer.connected(url);
     peer.send({ type: T.PING, ping: {} });
     await peer.next(T.PONG);
     peer.close();
@@ -63,9 +50,9 @@ test("a command before CONNECT closes the link; PING is answered with PONG", () 
 test("the broker pings an idle link and closes it when the PING goes unanswered", async () => {
   const clock = new FakeClock(Date.now());
   await withSim(
-    async (sim) => {
-      const quiet = await BinaryPeer.connected(sim.serviceUrl);
-      const polite = await BinaryPeer.connected(sim.serviceUrl);
+    async (sim, url) => {
+      const quiet = await BinaryPeer.connected(url);
+      const polite = await BinaryPeer.connected(url);
       polite.autoPong = true;
       clock.advance(1000); // the CONNECT counted as traffic
       clock.advance(1000);
@@ -85,13 +72,13 @@ test("the broker pings an idle link and closes it when the PING goes unanswered"
 
 test("token auth: a valid JWT connects, a bad one gets ERROR AuthenticationError and a close", () =>
   withSim(
-    async (sim) => {
-      const ok = await BinaryPeer.connected(sim.serviceUrl, {
+    async (sim, url) => {
+      const ok = await BinaryPeer.connected(url, {
         auth_method_name: "token",
         auth_data: Buffer.from(signJwt({ sub: "alice" }, "s3cret")),
       });
       ok.close();
-      const bad = await BinaryPeer.open(sim.serviceUrl);
+      const bad = await BinaryPeer.open(url);
       bad.send({
         type: T.CONNECT,
         connect: {
@@ -116,13 +103,13 @@ test("an expired token is challenged for clients with supports_auth_refresh and 
   const token = (ttlS: number) =>
     Buffer.from(signJwt({ sub: "alice", exp: Math.floor(clock.now() / 1000) + ttlS }, secret));
   await withSim(
-    async (sim) => {
-      const refreshing = await BinaryPeer.connected(sim.serviceUrl, {
+    async (sim, url) => {
+      const refreshing = await BinaryPeer.connected(url, {
         auth_method_name: "token",
         auth_data: token(5),
         feature_flags: { supports_auth_refresh: true },
       });
-      const plain = await BinaryPeer.connected(sim.serviceUrl, {
+      const plain = await BinaryPeer.connected(url, {
         auth_method_name: "token",
         auth_data: token(5),
       });
@@ -160,14 +147,14 @@ test("an expired token is challenged for clients with supports_auth_refresh and 
 });
 
 test("PARTITIONED_METADATA: N, 0, and a missing topic by metadata_auto_creation_enabled", () =>
-  withSim(async (sim) => {
+  withSim(async (sim, url) => {
     await sim.control.publish({ topic: "plain" });
     await fetch(`${sim.adminUrl}/admin/v2/persistent/public/default/parts/partitions`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
       body: "3",
     });
-    const peer = await BinaryPeer.connected(sim.serviceUrl);
+    const peer = await BinaryPeer.connected(url);
     const ask = async (topic: string, auto?: boolean) => {
       peer.send({
         type: T.PARTITIONED_METADATA,
@@ -196,7 +183,7 @@ test("PARTITIONED_METADATA: N, 0, and a missing topic by metadata_auto_creation_
   }));
 
 test("LOOKUP: Connect here, Redirect (authoritative) to the second broker, proxy mode, ServiceNotReady after an unload", () =>
-  withSim(async (sim) => {
+  withSim(async (sim, url) => {
     await sim.control.binaryOwner("moved");
     const lookup = async (peer: BinaryPeer, topic: string) => {
       peer.send({
@@ -207,10 +194,10 @@ test("LOOKUP: Connect here, Redirect (authoritative) to the second broker, proxy
       assert.ok(r.type === T.LOOKUP_RESPONSE);
       return r.lookupTopicResponse;
     };
-    const peer = await BinaryPeer.connected(sim.serviceUrl);
+    const peer = await BinaryPeer.connected(url);
     const here = await lookup(peer, "home");
     assert.equal(here.response, Lookup.Connect);
-    assert.equal(here.brokerServiceUrl, sim.serviceUrl);
+    assert.equal(here.brokerServiceUrl, url);
     const away = await lookup(peer, "moved-partition-2");
     assert.equal(away.response, Lookup.Redirect);
     assert.equal(away.authoritative, true);
@@ -227,7 +214,7 @@ test("LOOKUP: Connect here, Redirect (authoritative) to the second broker, proxy
     assert.equal(proxied.proxy_through_service_url, true);
     assert.equal(proxied.brokerServiceUrl, sim.secondBrokerUrl);
     // Through the service URL, CONNECT.proxy_to_broker_url makes the link the second broker's.
-    const via = await BinaryPeer.connected(sim.serviceUrl, {
+    const via = await BinaryPeer.connected(url, {
       proxy_to_broker_url: new URL(sim.secondBrokerUrl ?? "").host,
     });
     via.send({

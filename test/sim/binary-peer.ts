@@ -34,6 +34,7 @@ export class BinaryPeer {
   readonly frames = new FrameQueue<PeerFrame>();
   readonly closed: Promise<void>;
   private readonly splitter = new FrameSplitter();
+  private requestSeq = 100n;
   autoPong = false;
 
   private constructor(readonly socket: Socket) {
@@ -78,6 +79,11 @@ export class BinaryPeer {
     if (first.command.type !== T.CONNECTED)
       throw new Error(`CONNECT refused: ${JSON.stringify(first.command)}`);
     return peer;
+  }
+
+  /** Request ids are per connection, as in Pulsar. */
+  nextRequestId(): bigint {
+    return ++this.requestSeq;
   }
 
   send(command: Command, payload?: PayloadToSend): void {

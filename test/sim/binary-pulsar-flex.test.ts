@@ -16,25 +16,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import pulsarFlex, { type ReceivedMessage } from "pulsar-flex";
 import { BaseCommand_Type as T } from "../../src/pulsar/binary/generated/pulsar-api.js";
-import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { signJwt, type RunningSimulator } from "../../src/sim/index.js";
 import { Latch } from "../support/latch.js";
+import { withSim } from "./binary-commands.js";
 import { CheckingRelay } from "./checking-relay.js";
 
 const { Consumer, Producer, logLevel } = pulsarFlex;
 const topicOf = (local: string) => `persistent://public/default/${local}`;
 const hostPort = (url: string | undefined) => new URL(url ?? "").host;
-
-async function withSim(
-  fn: (sim: RunningSimulator) => Promise<void>,
-  opts: Parameters<typeof startSimulator>[0] = {},
-) {
-  const sim = await startSimulator(opts);
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
 
 async function subscriptionStats(
   sim: RunningSimulator,

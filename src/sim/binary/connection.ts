@@ -1,5 +1,4 @@
 import type { Socket } from "node:net";
-import type { TimerHandle } from "../../lib/clock.js";
 import { errorText } from "../../lib/errors.js";
 import type { PayloadToSend } from "../../pulsar/binary/commands.js";
 import type { PayloadSection } from "../../pulsar/binary/frame.js";
@@ -9,11 +8,11 @@ import {
   ServerError,
   type Command,
   type CommandConnect,
-  type FeatureFlags,
 } from "../../pulsar/binary/generated/pulsar-api.js";
-import type { BinaryIdentity } from "./auth.js";
+import { AuthRefresh } from "./auth-refresh.js";
 import { ConsumerTable } from "./consumers.js";
 import { answerLookup, answerPartitionedMetadata } from "./lookup.js";
+import { KeepAlive } from "./keepalive.js";
 import { ProducerTable } from "./producers.js";
 import {
   NO_REQUEST,
@@ -34,15 +33,10 @@ import type { SimBroker } from "./routing.js";
 export class BinaryConnection implements ConnectionContext {
   private readonly splitter: FrameSplitter;
   private connected = false;
-  private identity: BinaryIdentity | undefined;
-  private features: FeatureFlags = {};
-  private challengePending = false;
-  private receivedSinceTick = true;
-  private waitingForPong = false;
   private frozen = false;
   private closed = false;
-  private keepAlive: TimerHandle | undefined;
-  private refresh: TimerHandle | undefined;
+  private readonly keepAlive: KeepAlive;
+  private refresh: AuthRefresh | undefined;
   private readonly producers: ProducerTable;
   readonly consumers: ConsumerTable;
   self: SimBroker;
@@ -51,7 +45,7 @@ export class BinaryConnection implements ConnectionContext {
 
   constructor(
     readonly deps: ConnectionDeps,
-    private readonly socket: Socket,
+    readonly socket: Socket,
     listener: SimBroker,
     frozen: boolean,
   ) {
@@ -64,7 +58,12 @@ export class BinaryConnection implements ConnectionContext {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.cleanup());
     socket.on("close", () => this.cleanup());
-    this.armKeepAlive();
+    this.keepAlive = new KeepAlive(deps.clock, deps.limits.keepAliveMs, {
+      handshakeDone: () => this.connected,
+      isFrozen: () => this.frozen,
+      ping: () => this.send({ type: T.PING, ping: {} }),
+      abort: (why) => this.abort(why),
+    });
   }
 
   get address(): string {
@@ -72,7 +71,7 @@ export class BinaryConnection implements ConnectionContext {
   }
 
   get role(): string | undefined {
-    return this.identity?.role;
+    return this.refresh?.role;
   }
 
   get isClosed(): boolean {
@@ -116,8 +115,7 @@ export class BinaryConnection implements ConnectionContext {
     try {
       for (const body of this.splitter.push(chunk)) {
         if (this.closed) return;
-        this.receivedSinceTick = true;
-        this.waitingForPong = false;
+        this.keepAlive.received();
         const { command, payload } = this.deps.codec.decodeFrame(body);
         if (command.type === "unknown") return this.abort(`unknown command type ${command.code}`);
         this.onCommand(command, payload);
@@ -138,9 +136,9 @@ export class BinaryConnection implements ConnectionContext {
       case T.PONG:
         return;
       case T.AUTH_RESPONSE:
-        return this.onAuthResponse(
+        return this.refresh?.answer(
           c.authResponse.response?.auth_method_name,
-          c.authResponse.response?.auth_data,
+          toBuffer(c.authResponse.response?.auth_data),
         );
       case T.PARTITIONED_METADATA:
         return answerPartitionedMetadata(this, c.partitionMetadata);
@@ -198,8 +196,6 @@ export class BinaryConnection implements ConnectionContext {
       }
       this.self = target;
     }
-    this.identity = auth.identity;
-    this.features = c.feature_flags ?? {};
     this.clientVersion = c.client_version;
     this.protocolVersion = Math.min(c.protocol_version ?? 0, SERVER_PROTOCOL_VERSION);
     this.connected = true;
@@ -218,63 +214,21 @@ export class BinaryConnection implements ConnectionContext {
         },
       },
     });
-    this.armRefresh();
-  }
-
-  /** Pulsar's authentication refresh check: an expired identity is challenged (or the link closed). */
-  private armRefresh(): void {
-    this.refresh = this.deps.clock.setTimeout(() => {
-      this.refresh = undefined;
-      if (this.closed) return;
-      const identity = this.identity;
-      if (this.challengePending) return this.abort("auth challenge unanswered");
-      if (identity && this.deps.authenticator.expired(identity)) {
-        if (this.features.supports_auth_refresh !== true) return this.abort("credentials expired");
-        this.challengePending = true;
-        this.send({
-          type: T.AUTH_CHALLENGE,
-          authChallenge: {
-            server_version: SERVER_VERSION,
-            protocol_version: this.protocolVersion,
-            challenge: { auth_method_name: identity.method, auth_data: Buffer.from("PulsarAuthRefresh") },
-          },
-        });
-      }
-      this.armRefresh();
-    }, this.deps.limits.authRefreshCheckMs);
-  }
-
-  private onAuthResponse(method: string | undefined, data: Uint8Array | undefined): void {
-    const auth = this.deps.authenticator.authenticate(this.socket, method, toBuffer(data));
-    if (!auth.ok) return this.abort(`auth response refused: ${auth.why}`);
-    if (auth.identity.role !== this.identity?.role) return this.abort("auth response for another role");
-    this.identity = auth.identity;
-    this.challengePending = false;
-  }
-
-  /** Pulsar's keepalive tick: close when the handshake is unfinished or a PING went unanswered. */
-  private armKeepAlive(): void {
-    this.keepAlive = this.deps.clock.setTimeout(() => {
-      this.keepAlive = undefined;
-      if (this.closed) return;
-      if (!this.frozen) {
-        if (!this.connected) return this.abort("handshake not completed in time");
-        if (this.waitingForPong) return this.abort("ping unanswered");
-        if (!this.receivedSinceTick) {
-          this.waitingForPong = true;
-          this.send({ type: T.PING, ping: {} });
-        }
-        this.receivedSinceTick = false;
-      }
-      this.armKeepAlive();
-    }, this.deps.limits.keepAliveMs);
+    this.refresh = new AuthRefresh(
+      this.deps.clock,
+      this.deps.limits.authRefreshCheckMs,
+      this.deps.authenticator,
+      this,
+      auth.identity,
+      c.feature_flags?.supports_auth_refresh === true,
+    );
   }
 
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.keepAlive) this.deps.clock.clearTimeout(this.keepAlive);
-    if (this.refresh) this.deps.clock.clearTimeout(this.refresh);
+    this.keepAlive.stop();
+    this.refresh?.stop();
     this.producers.closeAll();
     this.consumers.closeAll();
   }
