@@ -1,8 +1,8 @@
 import type { Clock } from "../lib/clock.js";
-import { ConfigError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { ArrivalStream } from "./arrival-stream.js";
 import type { AuthProvider } from "./auth/provider.js";
+import { BinaryArrivalSource, type BinaryTiming } from "./binary/arrival-source.js";
 import type { ClusterConfig } from "./cluster.js";
 import { NoArrivals } from "./no-arrivals.js";
 import type { ArrivalSource } from "./ports.js";
@@ -20,10 +20,12 @@ export interface ArrivalSourceDeps {
   readonly auth: AuthProvider;
   readonly ca?: Buffer | undefined;
   readonly logger?: Logger | undefined;
-  /** The cluster's request timeout: the deadline of a WebSocket upgrade. */
+  /** The cluster's request timeout: the deadline of a WebSocket upgrade, of a binary connect and request. */
   readonly timeoutMs: number;
   /** WebSocket reader timing (ArrivalStream's defaults when absent). */
   readonly reader?: ReaderTiming | undefined;
+  /** Binary tripwire timing (ping, backoff); its deadlines default to `timeoutMs`. */
+  readonly binary?: BinaryTiming | undefined;
 }
 
 /** The ArrivalSource `choice.source` names, sharing the cluster's auth provider and CA. */
@@ -46,8 +48,13 @@ export function createArrivalSource(
         ...(logger !== undefined && { logger }),
       });
     case "binary":
-      throw new ConfigError([
-        `cluster ${JSON.stringify(cluster.name)}: arrivals over the binary protocol (${choice.url ?? ""}) are not available in this build`,
-      ]);
+      return new BinaryArrivalSource({
+        serviceUrl: choice.url ?? "",
+        auth,
+        ...(ca !== undefined && { ca }),
+        clock,
+        ...(logger !== undefined && { logger }),
+        timing: { connectTimeoutMs: deps.timeoutMs, requestTimeoutMs: deps.timeoutMs, ...deps.binary },
+      });
   }
 }

@@ -4,6 +4,7 @@ import { AdminClient, type AdminRequestOutcome } from "./admin-client.js";
 import { createArrivalSource, type ClusterArrivals } from "./arrival-sources.js";
 import { createAuthProvider, readPem } from "./auth/index.js";
 import type { ClusterConfig } from "./cluster.js";
+import type { BinaryTiming } from "./binary/arrival-source.js";
 import type { ReaderTiming } from "./reader-connection.js";
 import { chooseTransport, describeTransport, type TransportChoice } from "./transport-choice.js";
 
@@ -15,6 +16,12 @@ export {
 } from "./admin-client.js";
 export type { ClusterArrivals } from "./arrival-sources.js";
 export { ArrivalStream, type ArrivalCounters, type ArrivalStreamOptions } from "./arrival-stream.js";
+export {
+  BinaryArrivalSource,
+  type BinaryArrivalCounters,
+  type BinaryArrivalOptions,
+  type BinaryTiming,
+} from "./binary/arrival-source.js";
 export { createAuthProvider, type AuthProvider, type TlsClientOptions } from "./auth/index.js";
 export type { ClusterConfig, PulsarAuth } from "./cluster.js";
 export * from "./errors.js";
@@ -48,6 +55,8 @@ export interface PulsarAccessOptions {
   readonly onRequest?: (outcome: AdminRequestOutcome) => void;
   /** WebSocket reader liveness and reconnect timing (defaults: ping 5 s, pong 5 s, backoff 250 ms..30 s). */
   readonly reader?: ReaderTiming;
+  /** Binary tripwire timing (defaults: ping 30 s, backoff 100 ms..30 s, deadlines the request timeout). */
+  readonly binary?: BinaryTiming;
 }
 
 /** Everything the watcher needs from one cluster. `close()` is idempotent. */
@@ -79,6 +88,7 @@ export function createPulsarAccess(cluster: ClusterConfig, opts: PulsarAccessOpt
     logger,
     timeoutMs,
     reader: opts.reader,
+    binary: opts.binary,
   });
   logger?.info({ transport }, `arrivals: ${describeTransport(transport)}`);
   let closing: Promise<void> | undefined;

@@ -78,6 +78,23 @@ void test("arrivals=off: polling only, without asking the WebSocket service", as
   assert.match(out, /^arrivals: +polling only \(arrivals=off\)$/m);
 });
 
+void test("a serviceUrl, the WebSocket service off: arrivals over the binary protocol", async (t) => {
+  const off = await startSimulator({ port: 0, websocket: false });
+  t.after(() => off.close());
+  await mustAdmin(off.adminUrl, "PUT", "/admin/v2/persistent/public/default/orders/subscription/workers");
+  const serviceUrl = off.serviceUrl ?? "";
+  const { code, out } = await runCheck([
+    "--pulsar-admin-url",
+    off.adminUrl,
+    "--pulsar-service-url",
+    serviceUrl,
+    ...meta,
+  ]);
+  assert.equal(code, 0, out);
+  const line = out.split("\n").find((l) => l.startsWith("arrivals:"));
+  assert.equal(line?.replace(/^arrivals: +/, ""), `binary (${serviceUrl}, serviceUrl configured)`, out);
+});
+
 /** inspect with stats from memory and an ArrivalSource that must not be asked. */
 function inspectWith(cluster: ClusterConfig, stats: StatsReads) {
   const arrivals: ArrivalSource = {
