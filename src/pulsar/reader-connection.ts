@@ -14,6 +14,7 @@ import {
   UpgradeError,
 } from "./errors.js";
 import type { ArrivalStatus } from "./ports.js";
+import { MAX_FRAME_BYTES, parseReaderFrame } from "./reader-frame.js";
 import { safeUrl } from "./safe-url.js";
 import type { ArrivalEvent } from "./snapshot.js";
 import type { TopicName } from "./topic-name.js";
@@ -51,14 +52,6 @@ export interface ReaderConnectionOptions extends ReaderTiming {
   readonly onAttempt?: () => void;
 }
 
-/** Pulsar's default maxMessageSize (5 MiB, metadata included). */
-const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
-/**
- * A frame carries the payload in base64 (4/3 of its size) plus JSON: id, properties, times. The
- * cap is sized from the broker's limit so that the largest message it accepts is not dropped.
- */
-export const MAX_FRAME_BYTES = Math.ceil((MAX_MESSAGE_BYTES * 4) / 3) + 1024 * 1024;
-
 /**
  * A one-message tripwire on one topic or partition over Pulsar's WebSocket reader API: a reader
  * from `latest` with `receiverQueueSize=1` that never acknowledges. ReaderHandler sends a frame
@@ -78,6 +71,10 @@ export class ReaderConnection {
   private closed = false;
   /** The tripwire fired: no connection until rearm(). */
   private fired = false;
+  /** An AUTH_CHALLENGE closed the connection: connect again at once with fresh credentials. */
+  private renewNow = false;
+  /** Challenges since the connection last proved alive (a pong): a second one backs off. */
+  private challenges = 0;
   private unavailableSaid = false;
   private badFrameCount = 0;
   private closing: Promise<void> | undefined;
@@ -173,6 +170,7 @@ export class ReaderConnection {
     ws.on("pong", () => {
       if (!stable) this.attempt = 0;
       stable = true;
+      this.challenges = 0;
       if (this.pongTimer) this.o.clock.clearTimeout(this.pongTimer);
       this.pongTimer = undefined;
       this.schedulePing(ws, fail);
@@ -180,7 +178,7 @@ export class ReaderConnection {
     ws.on("message", (data: WebSocket.RawData) => {
       if (!stable) this.attempt = 0;
       stable = true;
-      this.onFrame(ws, data);
+      this.onFrame(ws, data, fail);
     });
     ws.on("close", (code: number) => {
       // A socket closed after the tripwire fired may close after rearm() opened the next one.
@@ -188,6 +186,12 @@ export class ReaderConnection {
       this.ws = undefined;
       this.clearTimers();
       if (this.closed || this.fired) return;
+      if (this.renewNow && failure === undefined) {
+        this.renewNow = false;
+        void this.connect();
+        return;
+      }
+      this.renewNow = false;
       this.retry(failure ?? new NetworkError(`WebSocket closed by the server (code ${code})`, this.safe));
     });
   }
@@ -200,22 +204,12 @@ export class ReaderConnection {
     return new UpgradeError(what, this.safe, status);
   }
 
-  private onFrame(ws: WebSocket, data: WebSocket.RawData): void {
+  private onFrame(ws: WebSocket, data: WebSocket.RawData, fail: (err: Error) => void): void {
     if (this.fired || this.ws !== ws) return;
     const receivedAt = this.o.clock.now();
-    let messageId: unknown;
-    let publishTime: unknown;
-    try {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString("utf8")
-        : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString("utf8");
-      const frame: unknown = JSON.parse(text);
-      if (typeof frame === "object" && frame !== null)
-        ({ messageId, publishTime } = frame as Record<string, unknown>);
-    } catch {
-      messageId = undefined;
-    }
-    if (typeof messageId !== "string" || messageId.length === 0) {
+    const frame = parseReaderFrame(data);
+    if (frame.kind === "auth-challenge") return this.onAuthChallenge(ws, fail);
+    if (frame.kind === "bad") {
       this.badFrameCount++;
       this.o.onBadFrame?.();
       return;
@@ -224,17 +218,36 @@ export class ReaderConnection {
     this.fired = true;
     this.clearTimers();
     ws.terminate();
-    const parsed = typeof publishTime === "string" ? Date.parse(publishTime) : NaN;
     try {
       this.o.onArrival({
         topic: this.o.topic,
         partition: this.o.partition,
-        publishTime: Number.isFinite(parsed) ? parsed : receivedAt,
+        publishTime: frame.publishTime ?? receivedAt,
         receivedAt,
       });
     } catch (err) {
       this.o.logger?.error({ err }, "arrival callback threw");
     }
+  }
+
+  /**
+   * The session's credentials expired. A new connection is made at once with fresh ones (the
+   * provider re-reads a token file, OAuth2 fetches a token); it says `connected` when open, so the
+   * watcher polls once for what came in the gap. Challenged again before the new connection proved
+   * alive: the credentials do not renew, so it fails with AuthenticationError and backs off.
+   */
+  private onAuthChallenge(ws: WebSocket, fail: (err: Error) => void): void {
+    this.challenges++;
+    if (this.challenges > 1) {
+      fail(
+        new AuthenticationError("WebSocket session challenged again: credentials did not renew", this.safe),
+      );
+      return;
+    }
+    this.o.logger?.debug({ url: this.safe }, "auth challenge: reconnecting with fresh credentials");
+    this.renewNow = true;
+    this.clearTimers();
+    ws.terminate();
   }
 
   private schedulePing(ws: WebSocket, fail: (err: Error) => void): void {

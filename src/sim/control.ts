@@ -1,7 +1,9 @@
 import { ScalerError } from "../lib/errors.js";
+import type { BinaryState } from "./binary/endpoint.js";
 import type { FaultSpec, RedirectSpec, RequestCounts } from "./http/faults.js";
 
 export type { FaultKind, FaultSpec, RedirectSpec, RequestCounts } from "./http/faults.js";
+export type { BinaryState } from "./binary/endpoint.js";
 
 /** A `/_sim` control call that did not answer 2xx. */
 export class SimControlError extends ScalerError {
@@ -65,13 +67,9 @@ export class SimControl {
     return await this.post("binary", { mode });
   }
 
-  /** The binary endpoint's mode, open connections, and bytes hung connections discarded. */
-  async binaryState(): Promise<{ mode: string; connections: number; discardedBytes: number }> {
-    return (await this.call("GET", "binary")) as unknown as {
-      mode: string;
-      connections: number;
-      discardedBytes: number;
-    };
+  /** The binary endpoint's mode, open connections, bytes hung ones discarded, auth challenges and refreshes. */
+  async binaryState(): Promise<BinaryState> {
+    return (await this.call("GET", "binary")) as unknown as BinaryState;
   }
 
   /** Matching topics (substring or /regex/) belong to the second broker: lookups elsewhere redirect there. */

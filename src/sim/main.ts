@@ -29,8 +29,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     auth,
     ...(tls !== undefined ? { tls } : {}),
     statsWindowMs: c.statsWindowMs,
-    websocket: c.websocket === "on",
     binary: c.binaryPort === "off" ? false : { port: c.binaryPort },
+    websocket: c.websocket === "on",
     logger,
   });
   logger.info(

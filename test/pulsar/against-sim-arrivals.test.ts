@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import { ArrivalsUnavailableError, AuthenticationError, TimeoutError } from "../../src/pulsar/errors.js";
 import type { ArrivalStatus } from "../../src/pulsar/ports.js";
@@ -8,6 +8,7 @@ import type { ArrivalEvent } from "../../src/pulsar/snapshot.js";
 import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
 import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { eventually, Latch } from "../support/latch.js";
 import { access, adminCall, makeCerts, mustAdmin, wsArrivals } from "./sim-helpers.js";
 
@@ -247,6 +248,36 @@ void test("a simulator with --websocket off: the tripwire reports unavailable on
   assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError, JSON.stringify(s));
   await eventually(() => wsArrivals(a).counters().connectAttempts >= 3, 3000, "slow retries");
   assert.equal(w.statuses.length, 1);
+});
+
+void test("an expiring token: the challenged tripwire reconnects with the re-read token and stays armed", async (t) => {
+  const secret = "ws-secret";
+  const clock = new FakeClock(Date.now());
+  const tsim = await startSimulator({ port: 0, auth: { mode: "token", secret }, clock });
+  const certs = makeCerts();
+  const tokenFile = certs.file("token");
+  const exp = Math.floor(clock.now() / 1000) + 60;
+  writeFileSync(tokenFile, signJwt({ sub: "r", exp }, secret));
+  const a = access(tsim, { kind: "token", tokenFile }, {}, { reader: FAST });
+  const w = watch();
+  const sub = a.arrivals.subscribe(orders, 0, w.onArrival, w.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await a.close();
+    await tsim.close();
+    rmSync(certs.dir, { recursive: true, force: true });
+  });
+  await w.connected.wait(5000, "armed");
+  writeFileSync(tokenFile, signJwt({ sub: "r", exp: exp + 3600 }, secret));
+  clock.advance(60_000);
+  await eventually(() => w.armed() === 2, 5000, "connected again after the challenge");
+  assert.deepEqual(
+    w.statuses.map((s) => s.kind),
+    ["connected", "connected"],
+  );
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
+  await tsim.control.publish({ topic: "persistent://public/default/orders", count: 1 });
+  await eventually(() => w.events.length === 1, 3000, "armed with the new token");
 });
 
 void test("token, oauth2 and TLS readers authenticate the upgrade", async (t) => {

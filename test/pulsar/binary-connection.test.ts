@@ -9,7 +9,8 @@ import type { AuthProvider } from "../../src/pulsar/auth/provider.js";
 import { tlsAuth } from "../../src/pulsar/auth/tls.js";
 import { fileTokenAuth } from "../../src/pulsar/auth/token.js";
 import { loadPulsarCodec } from "../../src/pulsar/binary/commands.js";
-import { BinaryConnection, type BinaryConnectionOptions } from "../../src/pulsar/binary/connection.js";
+import type { BinaryConnectionOptions } from "../../src/pulsar/binary/connection-options.js";
+import { BinaryConnection } from "../../src/pulsar/binary/connection.js";
 import { BaseCommand_Type as T, ServerError } from "../../src/pulsar/binary/generated/pulsar-api.js";
 import { ProtocolError } from "../../src/pulsar/binary/server-error.js";
 import { AuthenticationError, TimeoutError } from "../../src/pulsar/errors.js";
@@ -241,8 +242,42 @@ void test("requests: ids are per connection, replies matched by id, ERROR reject
       silent,
       (err: unknown) => err instanceof TimeoutError && /no reply to LOOKUP/.test(err.message),
     );
+    // A late ERROR to the timed-out request is dropped; the connection and its consumers stay.
+    pa?.send(errorReply(1n, ServerError.ServiceNotReady, "late"));
+    await assert.rejects(lookup(a, "z"), /TopicNotFound: no z/);
+    assert.equal(a.closed, false);
     a.close();
     b.close();
+  } finally {
+    await broker.close();
+  }
+});
+
+void test("OAuth2: a valid access token is reused for a new connection, an AUTH_CHALLENGE fetches a fresh one", async () => {
+  const broker = await FakeBroker.start();
+  let token = 1;
+  let invalidated = 0;
+  const oauth2: AuthProvider = {
+    kind: "oauth2",
+    headers: () => Promise.resolve({ authorization: `Bearer access-${token}` }),
+    invalidate: () => {
+      invalidated++;
+      token++;
+    },
+  };
+  try {
+    const conn = await BinaryConnection.open(options(broker.url, oauth2));
+    const peer = await broker.peers.next();
+    assert.equal(text(peer.connect?.auth_data), "access-1");
+    assert.equal(invalidated, 0);
+    peer.send({ type: T.AUTH_CHALLENGE, authChallenge: { challenge: { auth_method_name: "token" } } });
+    const answer = await peer.next(T.AUTH_RESPONSE);
+    assert.equal(
+      answer.type === T.AUTH_RESPONSE && text(answer.authResponse.response?.auth_data),
+      "access-2",
+    );
+    assert.equal(invalidated, 1);
+    conn.close();
   } finally {
     await broker.close();
   }

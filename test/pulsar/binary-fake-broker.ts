@@ -38,6 +38,8 @@ export const U64_MAX = 2n ** 64n - 1n;
 /** One accepted client connection: what it sent, and a way to send it anything. */
 export class FakePeer {
   readonly received = new FrameQueue<Command>();
+  /** The frame bodies (after totalSize) as they came on the wire, in order. */
+  readonly rawBodies: Buffer[] = [];
   connect: CommandConnect | undefined;
   /** The client's PINGs answered with PONG (false: a peer that reads nothing). */
   answerPings = true;
@@ -166,6 +168,7 @@ export class FakeBroker {
         return;
       }
       for (const body of bodies) {
+        peer.rawBodies.push(Buffer.from(body));
         const { command, payload } = this.codec.decodeFrame(body);
         if (command.type === "unknown") continue;
         peer.received.push(command);

@@ -2,7 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type http from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Clock, TimerHandle } from "../../src/lib/clock.js";
 import { systemClock } from "../../src/lib/clock.js";
@@ -368,4 +371,72 @@ void test("close() stops reconnecting", async (t) => {
   clock.advance(FAST.maxMs * 100); // long past any backoff
   assert.equal(clock.pending(), 0, "nothing rescheduled");
   assert.equal(srv.upgrades.length, n);
+});
+
+void test("a 5 MiB message (a ~7 MB frame) fires the tripwire: the frame cap follows the broker's limit", async (t) => {
+  const srv = await startWs();
+  const s = stream(srv.url, new FakeClock());
+  const got = collect();
+  const sub = s.subscribe(topic, 0, got.onArrival, got.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await srv.close();
+  });
+  await eventually(() => srv.sockets.length === 1);
+  const payload = Buffer.alloc(5 * 1024 * 1024, 7).toString("base64");
+  srv.sockets[0]?.send(
+    JSON.stringify({
+      messageId: "CAMQADAA",
+      payload,
+      properties: { k: "v" },
+      publishTime: "2025-10-25T09:03:39.961Z",
+    }),
+  );
+  await socketClosed(srv, 0);
+  assert.equal(got.events.length, 1);
+  assert.deepEqual(
+    got.statuses.map((x) => x.kind),
+    ["connected"],
+    "not dropped as too large",
+  );
+});
+
+void test("an AUTH_CHALLENGE frame: a new connection at once with fresh credentials, connected again; a second one backs off", async (t) => {
+  const srv = await startWs();
+  const dir = mkdtempSync(join(tmpdir(), "pps-reader-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, "first");
+  const s = stream(srv.url, new FakeClock(), { kind: "token", tokenFile });
+  const got = collect();
+  const sub = s.subscribe(topic, 0, got.onArrival, got.onStatus);
+  t.after(async () => {
+    await sub.close();
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await eventually(() => srv.sockets.length === 1);
+  writeFileSync(tokenFile, "renewed");
+  const challenge = JSON.stringify({
+    type: "AUTH_CHALLENGE",
+    authChallenge: {
+      challenge: { authMethodName: "token", authData: "PulsarAuthRefresh" },
+      protocolVersion: 21,
+    },
+  });
+  srv.sockets[0]?.send(challenge);
+  await eventually(() => got.statuses.length === 2, 2000, "connected again");
+  assert.deepEqual(
+    got.statuses.map((x) => x.kind),
+    ["connected", "connected"],
+    "no disconnected, no backoff",
+  );
+  assert.deepEqual(
+    srv.upgrades.map((u) => u.auth),
+    ["Bearer first", "Bearer renewed"],
+  );
+  assert.equal(s.counters().badFrames, 0, "a challenge is not a bad frame");
+  srv.sockets[1]?.send(challenge);
+  await eventually(() => got.statuses.length === 3, 2000, "challenged again before a pong");
+  const d = got.statuses[2];
+  assert.ok(d?.kind === "disconnected" && d.error instanceof AuthenticationError, JSON.stringify(d));
 });

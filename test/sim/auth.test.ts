@@ -78,6 +78,45 @@ test("the filter's 401 is Jetty's error JSON when the request accepts applicatio
   }
 });
 
+test("a WebSocket session whose token expires is challenged; fresh credentials keep it, none close it", async () => {
+  const clock = new FakeClock(Date.now());
+  const sim = await startSimulator({ auth: { mode: "token", secret: SECRET }, clock });
+  try {
+    const exp = Math.floor(clock.now() / 1000) + 60;
+    const token = signJwt({ sub: "r", exp }, SECRET);
+    const ws = `${sim.wsUrl}/ws/v2/consumer/persistent/public/default/orders/s?subscriptionType=Shared&token=${token}`;
+    const silent = await WsClient.connect(ws);
+    const answering = await WsClient.connect(ws);
+    clock.advance(60_000);
+    for (const c of [silent, answering]) {
+      const f = await c.next("challenge");
+      assert.equal(f["type"], "AUTH_CHALLENGE");
+      assert.deepEqual(f["authChallenge"], {
+        challenge: { authMethodName: "token", authData: "PulsarAuthRefresh" },
+        protocolVersion: 21,
+      });
+    }
+    answering.send({
+      type: "AUTH_RESPONSE",
+      authResponse: {
+        clientVersion: "test",
+        response: { authMethodName: "token", authData: signJwt({ sub: "r", exp: exp + 3600 }, SECRET) },
+        protocolVersion: 21,
+      },
+    });
+    // Frames are handled in order: the answer to this one means the AUTH_RESPONSE was taken.
+    answering.send({ type: "isEndOfTopic" });
+    assert.deepEqual(await answering.next("end of topic"), { endOfTopic: false });
+    clock.advance(10_000);
+    assert.deepEqual(await silent.closed, { code: 1008, reason: "Authentication expired" });
+    answering.send({ type: "isEndOfTopic" });
+    assert.deepEqual(await answering.next("renewed: still served"), { endOfTopic: false });
+    answering.close();
+  } finally {
+    await sim.close();
+  }
+});
+
 test("basic auth accepts configured users only", async () => {
   const sim = await startSimulator({ auth: { mode: "basic", users: { alice: "pw" } } });
   try {

@@ -1,8 +1,9 @@
 /**
  * The simulator's binary endpoint against an independent peer: pulsar-flex 1.1.1, a pure-JS client
  * generated from Pulsar's own PulsarApi.proto with google-protobuf (not our codec). What pulsar-flex
- * lacks is tested with our own peer (test/sim/binary-handshake.test.ts, binary-flow.test.ts,
- * binary-faults.test.ts) instead:
+ * lacks is tested with our own client instead (test/sim/binary-own-client.test.ts: TLS, the
+ * non-durable tripwire, the auth challenge) and our hand-driven peer (binary-handshake, -producers,
+ * -consumers, -faults):
  * - it never verifies the checksum of what it receives: a relay in between (test/sim/checking-relay.ts)
  *   checks every MESSAGE frame's CRC32C with our codec;
  * - no TLS (`pulsar+ssl://`), no non-durable subscriptions or start message ids, no auth refresh

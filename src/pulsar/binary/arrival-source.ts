@@ -8,7 +8,7 @@ import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "../ports
 import type { ArrivalEvent } from "../snapshot.js";
 import { partitionName, topicToString, type TopicName } from "../topic-name.js";
 import { loadPulsarCodec, type PulsarCodec } from "./commands.js";
-import type { ConnectionTiming } from "./connection.js";
+import type { ConnectionTiming } from "./connection-options.js";
 import { partitionedMetadata } from "./lookup.js";
 import { ConnectionPool } from "./pool.js";
 import { parseServiceUrl } from "./service-url.js";

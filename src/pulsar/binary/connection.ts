@@ -1,74 +1,26 @@
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
 import { EventEmitter } from "eventemitter3";
-import type { Clock, TimerHandle } from "../../lib/clock.js";
 import { errorText } from "../../lib/errors.js";
-import type { Logger } from "../../lib/logger.js";
-import type { AuthProvider } from "../auth/provider.js";
 import { NetworkError, PulsarError, TimeoutError } from "../errors.js";
 import { binaryCredentials } from "./auth-data.js";
-import type { PulsarCodec } from "./commands.js";
-import { FRAME_SIZE_MARGIN, FrameSplitter, type PayloadSection } from "./frame.js";
-import { BaseCommand_Type as T, type Command, type CommandMessage } from "./generated/pulsar-api.js";
+import { FrameSplitter, type PayloadSection } from "./frame.js";
+import { BaseCommand_Type as T, type Command } from "./generated/pulsar-api.js";
+import {
+  authResponseCommand,
+  brokerFeatures,
+  connectCommand,
+  openSocket,
+  type BrokerFeatures,
+} from "./handshake.js";
+import { PendingRequests } from "./requests.js";
 import { brokerError, ProtocolError } from "./server-error.js";
 import { parseServiceUrl, type ServiceAddress } from "./service-url.js";
-
-/** protocol_version we speak: 20 is the first with TOPIC_MIGRATED, which we handle (PULSAR-BINARY.md §3). */
-export const PROTOCOL_VERSION = 20;
-export const CLIENT_VERSION = "pulsar-push-scaler";
-
-export interface ConnectionTiming {
-  /** PING period; a broker silent for two periods is dropped (default 30000, Pulsar's keepalive). */
-  readonly pingIntervalMs?: number;
-  /** TCP, TLS and CONNECT..CONNECTED together (default 10000). */
-  readonly connectTimeoutMs?: number;
-  /** Deadline of one request (lookup, SUBSCRIBE, CLOSE_CONSUMER...) (default 30000). */
-  readonly requestTimeoutMs?: number;
-}
-
-export interface BinaryConnectionOptions {
-  /** Where the TCP connection goes: the broker, or the service URL in proxy mode. */
-  readonly url: string;
-  /** Proxy mode: the broker ("host:port") the proxy at `url` forwards this connection to. */
-  readonly proxyToBroker?: string;
-  readonly auth: AuthProvider;
-  /** CA bundle for pulsar+ssl. */
-  readonly ca?: Buffer;
-  readonly clock: Clock;
-  readonly codec: PulsarCodec;
-  readonly logger?: Logger;
-  readonly timing?: ConnectionTiming;
-  /** Bytes read from the socket (counters). */
-  readonly onBytes?: (n: number) => void;
-}
-
-/** What a consumer registered on a connection hears from the broker. */
-export interface ConsumerHandler {
-  onMessage(message: CommandMessage, payload: PayloadSection | undefined): void;
-  /**
-   * The broker closed the consumer (CLOSE_CONSUMER: unload, ownership move, graceful stop) or moved
-   * its topic (TOPIC_MIGRATED); `url` is where it said to go, if it did. The id is unregistered.
-   */
-  onClosedByBroker(url: string | undefined): void;
-}
+import type { BinaryConnectionOptions, ConsumerHandler } from "./connection-options.js";
+import { Keepalive } from "./keepalive.js";
 
 interface ConnectionEvents {
   /** Said once, with why (socket closed, keepalive, protocol error, or `close()`). */
   close: [error: Error];
-}
-
-interface Pending {
-  readonly resolve: (c: Command) => void;
-  readonly reject: (e: Error) => void;
-  readonly timer: TimerHandle;
-}
-
-export interface BrokerFeatures {
-  /** FeatureFlags 5: PARTITIONED_METADATA may ask not to create the topic's metadata. */
-  readonly partitionedMetadataWithoutAutoCreation: boolean;
-  readonly protocolVersion: number;
-  /** Largest frame either side may send: CONNECTED.max_message_size + 10 KiB. */
-  readonly maxFrameSize: number;
 }
 
 /**
@@ -82,12 +34,11 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
   readonly address: ServiceAddress;
   private readonly socket: net.Socket;
   private readonly splitter = new FrameSplitter();
-  private readonly pending = new Map<bigint, Pending>();
+  private readonly pending: PendingRequests;
   private readonly consumers = new Map<bigint, ConsumerHandler>();
   private nextRequestId = 0n;
   private nextConsumerId = 0n;
-  private keepalive: TimerHandle | undefined;
-  private aliveSinceTick = true;
+  private readonly keepalive: Keepalive;
   private closedWith: Error | undefined;
   private brokerFeatures: BrokerFeatures | undefined;
   private handshake: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -104,18 +55,12 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
     super();
     this.address = parseServiceUrl(o.url);
     const a = this.address;
-    const cert = o.auth.agentOptions;
-    this.socket = a.tls
-      ? tls.connect({
-          host: a.host,
-          port: a.port,
-          ca: o.ca,
-          cert: cert?.cert,
-          key: cert?.key,
-          servername: net.isIP(a.host) === 0 ? a.host : undefined,
-        })
-      : net.connect({ host: a.host, port: a.port });
-    this.socket.setNoDelay(true);
+    this.pending = new PendingRequests(o.clock, a.url);
+    this.keepalive = new Keepalive(o.clock, o.timing?.pingIntervalMs ?? 30_000, a.url, {
+      ping: () => this.send({ type: T.PING, ping: {} }),
+      dead: (err) => this.fail(err),
+    });
+    this.socket = openSocket(a, o.ca, o.auth.agentOptions);
     this.ready = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };
     });
@@ -177,17 +122,9 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     const id = this.nextRequestId++;
     const command = build(id);
-    const ms = this.o.timing?.requestTimeoutMs ?? 30_000;
-    return new Promise<Command>((resolve, reject) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new TimeoutError(`no reply to ${commandName(command.type)} within ${ms} ms`, this.address.url),
-        );
-      }, ms);
-      this.pending.set(id, { resolve, reject, timer });
-      this.send(command);
-    });
+    const reply = this.pending.wait(id, command, this.o.timing?.requestTimeoutMs ?? 30_000);
+    this.send(command);
+    return reply;
   }
 
   /** Closes the socket; pending requests reject and `close` is emitted with `reason`. */
@@ -197,18 +134,8 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
 
   private async sendConnect(): Promise<void> {
     try {
-      const creds = await binaryCredentials(this.o.auth, true, this.address.url);
-      this.send({
-        type: T.CONNECT,
-        connect: {
-          client_version: CLIENT_VERSION,
-          protocol_version: PROTOCOL_VERSION,
-          ...(creds.method === undefined ? {} : { auth_method_name: creds.method }),
-          ...(creds.data === undefined ? {} : { auth_data: creds.data }),
-          ...(this.o.proxyToBroker === undefined ? {} : { proxy_to_broker_url: this.o.proxyToBroker }),
-          feature_flags: { supports_auth_refresh: true, supports_broker_entry_metadata: false },
-        },
-      });
+      const creds = await binaryCredentials(this.o.auth, "connect", this.address.url);
+      this.send(connectCommand(creds, this.o.proxyToBroker));
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     }
@@ -216,15 +143,7 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
 
   private async answerChallenge(): Promise<void> {
     try {
-      const creds = await binaryCredentials(this.o.auth, true, this.address.url);
-      this.send({
-        type: T.AUTH_RESPONSE,
-        authResponse: {
-          client_version: CLIENT_VERSION,
-          protocol_version: PROTOCOL_VERSION,
-          response: { auth_method_name: creds.method ?? "none", auth_data: creds.data ?? new Uint8Array() },
-        },
-      });
+      this.send(authResponseCommand(await binaryCredentials(this.o.auth, "challenge", this.address.url)));
     } catch (err) {
       // Without fresh credentials the broker will close us at its next check: say why now.
       this.fail(err instanceof Error ? err : new Error(String(err)));
@@ -237,7 +156,7 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
       for (const body of this.splitter.push(chunk)) {
         if (this.closedWith !== undefined) return;
         const { command, payload } = this.o.codec.decodeFrame(body);
-        if (command.type !== T.PING) this.aliveSinceTick = true;
+        if (command.type !== T.PING) this.keepalive.alive();
         if (command.type === "unknown") {
           this.o.logger?.debug({ url: this.address.url, type: command.code }, "binary command ignored");
           continue;
@@ -256,7 +175,7 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
   private dispatch(c: Command, payload: PayloadSection | undefined): void {
     switch (c.type) {
       case T.CONNECTED:
-        return this.onConnected(c.connected.protocol_version ?? 0, c.connected.max_message_size, c);
+        return this.onConnected(brokerFeatures(c.connected, this.splitter.maxFrameSize));
       case T.PING:
         this.send({ type: T.PONG, pong: {} });
         return;
@@ -267,10 +186,12 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
         return this.settle(c.success.request_id, c);
       case T.ERROR: {
         const err = brokerError(c.error.error, c.error.message, this.address.url);
-        const p = this.take(c.error.request_id);
-        if (p) return p.reject(err);
-        // ERROR to no request: the handshake's refusal (request_id -1), or the broker giving up.
-        return this.fail(err);
+        if (this.pending.reject(c.error.request_id, err)) return;
+        // Before CONNECTED: the handshake's refusal (request_id -1). After: a late answer to a
+        // request that timed out, which must not take down every consumer of the connection.
+        if (this.handshake !== undefined) return this.fail(err);
+        this.o.logger?.debug({ url: this.address.url, err: err.message }, "ERROR to no pending request");
+        return;
       }
       case T.PARTITIONED_METADATA_RESPONSE:
         return this.settle(c.partitionMetadataResponse.request_id, c);
@@ -299,41 +220,14 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  private onConnected(protocolVersion: number, maxMessageSize: number | undefined, c: Command): void {
-    if (c.type !== T.CONNECTED || this.handshake === undefined) return;
-    const maxFrameSize =
-      maxMessageSize === undefined ? this.splitter.maxFrameSize : maxMessageSize + FRAME_SIZE_MARGIN;
-    this.splitter.maxFrameSize = maxFrameSize;
-    this.brokerFeatures = {
-      partitionedMetadataWithoutAutoCreation:
-        c.connected.feature_flags?.supports_get_partitioned_metadata_without_auto_creation === true,
-      protocolVersion,
-      maxFrameSize,
-    };
+  private onConnected(features: BrokerFeatures): void {
+    if (this.handshake === undefined) return;
+    this.splitter.maxFrameSize = features.maxFrameSize;
+    this.brokerFeatures = features;
     const h = this.handshake;
     this.handshake = undefined;
-    this.scheduleKeepalive();
+    this.keepalive.start();
     h.resolve();
-  }
-
-  private scheduleKeepalive(): void {
-    const ms = this.o.timing?.pingIntervalMs ?? 30_000;
-    this.keepalive = this.o.clock.setTimeout(() => {
-      this.keepalive = undefined;
-      if (this.closedWith !== undefined) return;
-      if (!this.aliveSinceTick) {
-        this.fail(
-          new TimeoutError(
-            `broker silent for ${2 * ms} ms (PING unanswered): connection dropped`,
-            this.address.url,
-          ),
-        );
-        return;
-      }
-      this.aliveSinceTick = false;
-      this.send({ type: T.PING, ping: {} });
-      this.scheduleKeepalive();
-    }, ms);
   }
 
   /** The URL of our scheme from a pair the broker sent (plain or TLS), if it sent one. */
@@ -348,37 +242,21 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
     handler?.onClosedByBroker(url);
   }
 
-  private take(id: bigint): Pending | undefined {
-    const p = this.pending.get(id);
-    if (p === undefined) return undefined;
-    this.pending.delete(id);
-    this.o.clock.clearTimeout(p.timer);
-    return p;
-  }
-
   private settle(id: bigint, c: Command): void {
-    const p = this.take(id);
-    if (p) p.resolve(c);
-    else
-      this.o.logger?.debug({ url: this.address.url, requestId: String(id) }, "reply to no pending request");
+    if (this.pending.resolve(id, c)) return;
+    this.o.logger?.debug({ url: this.address.url, requestId: String(id) }, "reply to no pending request");
   }
 
   private fail(err: Error): void {
     if (this.closedWith !== undefined) return;
     this.closedWith = err;
-    if (this.keepalive) this.o.clock.clearTimeout(this.keepalive);
-    this.keepalive = undefined;
+    this.keepalive.stop();
     this.socket.destroy();
     this.handshake?.reject(err);
     this.handshake = undefined;
-    for (const id of [...this.pending.keys()]) this.take(id)?.reject(err);
+    this.pending.rejectAll(err);
     this.consumers.clear();
     this.o.logger?.debug({ url: this.address.url, err: err.message }, "binary connection closed");
     this.emit("close", err);
   }
-}
-
-/** BaseCommand.Type name of a code, for messages. */
-export function commandName(code: number): string {
-  return Object.entries(T).find(([, v]) => v === code)?.[0] ?? String(code);
 }

@@ -1,4 +1,5 @@
-import { BinaryConnection, type BinaryConnectionOptions } from "./connection.js";
+import type { BinaryConnectionOptions } from "./connection-options.js";
+import { BinaryConnection } from "./connection.js";
 
 export type PoolOptions = Omit<BinaryConnectionOptions, "url" | "proxyToBroker">;
 

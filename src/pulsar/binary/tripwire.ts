@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { backoffDelay, type BackoffOptions } from "../../lib/backoff.js";
 import type { Clock, TimerHandle } from "../../lib/clock.js";
 import type { Logger } from "../../lib/logger.js";
@@ -7,22 +6,12 @@ import type { ArrivalStatus } from "../ports.js";
 import type { ArrivalEvent } from "../snapshot.js";
 import type { TopicName } from "../topic-name.js";
 import type { PulsarCodec } from "./commands.js";
-import type { BinaryConnection, ConsumerHandler } from "./connection.js";
-import {
-  BaseCommand_Type as T,
-  CommandSubscribe_InitialPosition,
-  CommandSubscribe_SubType,
-} from "./generated/pulsar-api.js";
+import type { BinaryConnection } from "./connection.js";
+import type { ConsumerHandler } from "./connection-options.js";
+import { BaseCommand_Type as T } from "./generated/pulsar-api.js";
 import { lookupTopic, type BrokerTarget } from "./lookup.js";
 import type { ConnectionPool } from "./pool.js";
-
-/** MessageId.latest: ledger and entry 2^63-1, exact (a rounded 2^63 is negative: the whole topic). */
-export const LATEST = 2n ** 63n - 1n;
-
-/** `pps-tripwire-` + 10 hex: new for every subscribe, so never a durable subscription's name and never busy. */
-export function tripwireSubscriptionName(): string {
-  return `pps-tripwire-${randomBytes(5).toString("hex")}`;
-}
+import { assigned, closeConsumer, subscribeFromLatest } from "./tripwire-commands.js";
 
 export interface TripwireOptions {
   readonly pool: ConnectionPool;
@@ -80,7 +69,7 @@ export class TripwireConsumer {
     this.state = "rearming";
     const gen = ++this.generation;
     conn
-      .request((request_id) => ({ type: T.CLOSE_CONSUMER, close_consumer: { consumer_id: id, request_id } }))
+      .request((request_id) => closeConsumer(id, request_id))
       .then(
         () => {
           conn.unregisterConsumer(id);
@@ -147,20 +136,7 @@ export class TripwireConsumer {
 
   private async subscribe(conn: BinaryConnection, id: bigint): Promise<void> {
     try {
-      await conn.request((request_id) => ({
-        type: T.SUBSCRIBE,
-        subscribe: {
-          topic: this.o.wireTopic,
-          subscription: tripwireSubscriptionName(),
-          subType: CommandSubscribe_SubType.Exclusive,
-          consumer_id: id,
-          request_id,
-          durable: false,
-          start_message_id: { ledgerId: LATEST, entryId: LATEST },
-          initialPosition: CommandSubscribe_InitialPosition.Latest,
-          force_topic_creation: false,
-        },
-      }));
+      await conn.request((request_id) => subscribeFromLatest(this.o.wireTopic, id, request_id));
     } catch (err) {
       // A SUBSCRIBE that timed out may still complete on the broker: close it before retrying.
       if (err instanceof TimeoutError) void this.closeQuietly(conn, id);
@@ -170,7 +146,7 @@ export class TripwireConsumer {
 
   private closeQuietly(conn: BinaryConnection, id: bigint): Promise<void> {
     return conn
-      .request((request_id) => ({ type: T.CLOSE_CONSUMER, close_consumer: { consumer_id: id, request_id } }))
+      .request((request_id) => closeConsumer(id, request_id))
       .then(
         () => conn.unregisterConsumer(id),
         () => conn.unregisterConsumer(id),
@@ -186,7 +162,10 @@ export class TripwireConsumer {
         const receivedAt = this.o.clock.now();
         let publishTime = receivedAt;
         try {
-          if (payload !== undefined) publishTime = this.o.codec.publishTime(payload.metadata);
+          // A failed checksum still means a message came; only its metadata is not to be trusted.
+          if (payload !== undefined && payload.checksumOk !== false) {
+            publishTime = this.o.codec.publishTime(payload.metadata);
+          }
         } catch (err) {
           this.o.logger?.debug({ err: asError(err).message }, "tripwire message metadata unreadable");
         }
@@ -199,9 +178,11 @@ export class TripwireConsumer {
       onClosedByBroker: (url) => {
         if (gen !== this.generation || this.state === "closed") return;
         const conn = this.current?.conn;
+        const proxied = this.current?.target.proxyToBroker !== undefined;
         this.detach();
-        // An assigned broker (PIP-307) is tried once without a lookup; the retry after it looks up.
-        const direct = url === undefined ? undefined : { url };
+        // An assigned broker (PIP-307) is tried once without a lookup (through the proxy when the
+        // consumer was proxied); the retry after it looks up.
+        const direct = url === undefined ? undefined : assigned(url, proxied ? conn?.address.url : undefined);
         const where = conn?.address.url ?? this.o.serviceUrl;
         this.retry(
           new NetworkError("consumer closed by the broker (unload or ownership move)", where),

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Clock, TimerHandle } from "../../lib/clock.js";
 import { BaseCommand_Type as T, type Command } from "../../pulsar/binary/generated/pulsar-api.js";
 import type { BinaryAuthenticator, BinaryIdentity } from "./auth.js";
-import { SERVER_VERSION } from "./context.js";
+import { SERVER_VERSION, type EndpointCounters } from "./context.js";
 
 /** What the refresh check needs from its connection. */
 export interface RefreshLink {
@@ -29,6 +29,7 @@ export class AuthRefresh {
     private readonly link: RefreshLink,
     private identity: BinaryIdentity,
     private readonly supportsRefresh: boolean,
+    private readonly counters: EndpointCounters,
   ) {
     this.arm();
   }
@@ -44,6 +45,7 @@ export class AuthRefresh {
     if (auth.identity.role !== this.identity.role) return this.link.abort("auth response for another role");
     this.identity = auth.identity;
     this.challengePending = false;
+    this.counters.authRefreshes++;
   }
 
   stop(): void {
@@ -58,6 +60,7 @@ export class AuthRefresh {
       if (this.authenticator.expired(this.identity)) {
         if (!this.supportsRefresh) return this.link.abort("credentials expired");
         this.challengePending = true;
+        this.counters.authChallenges++;
         this.link.send({
           type: T.AUTH_CHALLENGE,
           authChallenge: {

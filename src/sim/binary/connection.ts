@@ -221,6 +221,7 @@ export class BinaryConnection implements ConnectionContext {
       this,
       auth.identity,
       c.feature_flags?.supports_auth_refresh === true,
+      this.deps.counters,
     );
   }
 

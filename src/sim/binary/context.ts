@@ -19,6 +19,12 @@ export interface BinaryLimits {
   readonly maxMessageSize: number;
 }
 
+/** Counts over every connection of the endpoint (`GET /_sim/binary`). */
+export interface EndpointCounters {
+  authChallenges: number;
+  authRefreshes: number;
+}
+
 export interface ConnectionDeps {
   readonly broker: Broker;
   readonly clock: Clock;
@@ -28,6 +34,7 @@ export interface ConnectionDeps {
   readonly authorizer: Authorizer;
   readonly routing: BrokerRouting;
   readonly limits: BinaryLimits;
+  readonly counters: EndpointCounters;
 }
 
 /** What the command handlers need from their connection. */

@@ -4,7 +4,7 @@ import type { Broker } from "../model/broker.js";
 import { fullName, parseTopic, partitionTopic } from "../model/names.js";
 import type { TlsOptions } from "../options.js";
 import { BinaryConnection } from "./connection.js";
-import type { ConnectionDeps } from "./context.js";
+import type { ConnectionDeps, EndpointCounters } from "./context.js";
 import { BrokerRouting, type SimBroker } from "./routing.js";
 
 /** `normal`, `refuse` (accepted and closed at once), `hang` (accepted, then silence). */
@@ -15,6 +15,9 @@ export interface BinaryState {
   readonly connections: number;
   /** Bytes hung connections read and discarded. */
   readonly discardedBytes: number;
+  /** AUTH_CHALLENGEs sent, and answers that renewed the credentials. */
+  readonly authChallenges: number;
+  readonly authRefreshes: number;
 }
 
 /** What the control API changes on the binary endpoint (`/_sim/binary...`). */
@@ -62,11 +65,12 @@ export class BinaryEndpoint implements BinaryControl {
     private readonly servers: readonly [Server, Server],
     readonly routing: BrokerRouting,
     private readonly broker: Broker,
+    private readonly counters: EndpointCounters,
   ) {}
 
   static async start(
     o: BinaryEndpointOptions,
-    deps: Omit<ConnectionDeps, "routing">,
+    deps: Omit<ConnectionDeps, "routing" | "counters">,
   ): Promise<BinaryEndpoint> {
     const make = () =>
       o.tls
@@ -88,8 +92,9 @@ export class BinaryEndpoint implements BinaryControl {
       brokers.push({ index: i === 0 ? 0 : 1, hostPort, url: `${scheme}://${hostPort}` });
     }
     const routing = new BrokerRouting(brokers as [SimBroker, SimBroker]);
-    const endpoint = new BinaryEndpoint(servers, routing, deps.broker);
-    const full: ConnectionDeps = { ...deps, routing };
+    const counters: EndpointCounters = { authChallenges: 0, authRefreshes: 0 };
+    const endpoint = new BinaryEndpoint(servers, routing, deps.broker, counters);
+    const full: ConnectionDeps = { ...deps, routing, counters };
     servers.forEach((server, i) => {
       const self = brokers[i] as SimBroker;
       server.on(o.tls ? "secureConnection" : "connection", (socket: Socket) =>
@@ -111,7 +116,7 @@ export class BinaryEndpoint implements BinaryControl {
   state(): BinaryState {
     let discardedBytes = 0;
     for (const c of this.connections) discardedBytes += c.discarded;
-    return { mode: this.mode, connections: this.connections.size, discardedBytes };
+    return { mode: this.mode, connections: this.connections.size, discardedBytes, ...this.counters };
   }
 
   setMode(mode: BinaryMode): void {

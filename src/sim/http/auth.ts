@@ -7,7 +7,13 @@ import { compilePattern, type Matcher } from "../model/pattern.js";
 import type { AuthOptions, TopicRoleRule } from "../options.js";
 
 export type AuthResult =
-  { readonly ok: true; readonly role: string | undefined } | { readonly ok: false; readonly why: string };
+  | {
+      readonly ok: true;
+      readonly role: string | undefined;
+      /** When the credentials expire (epoch ms): a token's `exp`. */
+      readonly expiresAt?: number;
+    }
+  | { readonly ok: false; readonly why: string };
 
 function clientCertRole(req: IncomingMessage): string | undefined {
   const socket = req.socket as Partial<TLSSocket>;
@@ -60,12 +66,23 @@ export class Authenticator {
         const m = /^Bearer\s+(.+)$/i.exec(header ?? "");
         const token = m?.[1] ?? query?.get("token") ?? undefined;
         if (!token) return { ok: false, why: "no bearer token" };
-        try {
-          return { ok: true, role: verifyJwt(token, auth.secret, this.clock.now()).sub };
-        } catch (err) {
-          return { ok: false, why: errorText(err) };
-        }
+        return this.verifyToken(token);
       }
+    }
+  }
+
+  /** A bearer token (a WebSocket session's AUTH_RESPONSE included). */
+  verifyToken(token: string): AuthResult {
+    if (this.auth.mode !== "token" && this.auth.mode !== "oauth2") return { ok: false, why: "no token mode" };
+    try {
+      const claims = verifyJwt(token, this.auth.secret, this.clock.now());
+      return {
+        ok: true,
+        role: claims.sub,
+        ...(claims.exp !== undefined ? { expiresAt: claims.exp * 1000 } : {}),
+      };
+    } catch (err) {
+      return { ok: false, why: errorText(err) };
     }
   }
 }

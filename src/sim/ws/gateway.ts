@@ -167,7 +167,10 @@ export class WebSocketGateway implements WebSocketControl {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sessions.add(session);
       ws.on("close", () => this.sessions.delete(session));
-      session.attach(ws, this.mode === "hang");
+      session.attach(ws, this.mode === "hang", {
+        expiresAt: auth.expiresAt,
+        verify: (token) => this.deps.authenticator.verifyToken(token),
+      });
     });
   }
 
