@@ -81,6 +81,7 @@ function main(): void {
       adminUrl: "",
       wsUrl,
       auth: { kind: "none" as const },
+      arrivals: "websocket" as const,
       requestTimeoutMs: 5000,
     };
     startSource(new ArrivalStream(cluster, { clock: systemClock, auth: noAuth() }), topic, counts);

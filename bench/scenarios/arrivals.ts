@@ -26,6 +26,7 @@ async function activation(ctx: ScenarioContext, sim: SimProc, trials: number): P
     adminUrl: sim.adminUrl,
     wsUrl: sim.wsUrl,
     auth: { kind: "none" as const },
+    arrivals: "websocket" as const,
     requestTimeoutMs: 5000,
   };
   const sources = [

@@ -6,14 +6,18 @@ import {
   PulsarError,
   SubscriptionNotFoundError,
   TopicNotFoundError,
+  chooseTransport,
   subscriptionOf,
   topicToString,
   type AdminClient,
+  type ArrivalSource,
   type SubscriptionSnapshot,
+  type TransportChoice,
 } from "../pulsar/index.js";
 import { metricOf, observationActive } from "../state/key-state.js";
 import type { Observation } from "../state/observation.js";
 import { toObservation } from "../watch/watcher.js";
+import { askWebSocket } from "./arrivals-probe.js";
 import { hintFor } from "./hints.js";
 import { replicasFor, verdictFor, type Report, type ReportSource } from "./report.js";
 import { likelyTypos } from "./typos.js";
@@ -31,8 +35,15 @@ export interface InspectInput {
 }
 
 export interface InspectDeps {
-  /** Opens the admin client of a configured cluster; check closes it after its reads. */
-  open(cluster: ClusterConfig): { readonly stats: StatsReads; close(): Promise<void> };
+  /**
+   * Opens the admin client and the ArrivalSource of a configured cluster (createPulsarAccess
+   * builds the one chooseTransport names); check closes them after its reads.
+   */
+  open(cluster: ClusterConfig): {
+    readonly stats: StatsReads;
+    readonly arrivals: ArrivalSource;
+    close(): Promise<void>;
+  };
 }
 
 interface Partitioning {
@@ -85,6 +96,11 @@ function triggerPart(
   };
 }
 
+/** The transport of the key's arrivals, for the report: url null for polling. */
+function arrivalsPart(c: TransportChoice): NonNullable<Report["arrivals"]> {
+  return { transport: c.transport, url: c.url ?? null, why: c.why };
+}
+
 function subscriptionPart(name: string, s: SubscriptionSnapshot): NonNullable<Report["subscription"]> {
   return {
     name,
@@ -131,6 +147,13 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
     };
     const obs = toObservation(snap, spec.subscription, 0);
     const sub = subscriptionPart(spec.subscription, subscriptionOf(snap, spec.subscription));
+    // Asked last, once the reads succeeded: the topic exists (a reader asked about it creates
+    // nothing), and no subscription list of this run shows the reader.
+    const ws =
+      chooseTransport(cluster).source === "websocket"
+        ? await askWebSocket(opened.arrivals, spec.topic, snap.partitions)
+        : undefined;
+    const arrivals = arrivalsPart(chooseTransport(cluster, ws));
     const { value, isActive, answer } = readingOf(spec, obs);
     const replicas = replicasFor(
       value,
@@ -148,6 +171,7 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
       ...base,
       ...known,
       topic: part,
+      arrivals,
       subscription: sub,
       metricValue: { metricValue: answer.metricValue, metricValueFloat: answer.metricValueFloat },
       isActive,
@@ -165,7 +189,9 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
         : undefined;
     const h = hintFor(err, { clusters: input.clusters, spec, subscriptions, partitionsFound, typos });
     const error = { class: err.name, message: err.message, ...h, ...(subscriptions && { subscriptions }) };
-    return finish(false, { ...base, ...known, ...(part && { topic: part }), error });
+    // Not asked: the WebSocket service's answer is unknown.
+    const arrivals = arrivalsPart(chooseTransport(cluster));
+    return finish(false, { ...base, ...known, ...(part && { topic: part }), arrivals, error });
   } finally {
     await opened.close();
   }

@@ -81,7 +81,7 @@ export async function run(argv: readonly string[], io: CheckIo = processIo): Pro
     {
       open: (cluster: ClusterConfig) => {
         const access = createPulsarAccess(cluster, { clock: systemClock });
-        return { stats: access.stats, close: () => access.close() };
+        return { stats: access.stats, arrivals: access.arrivals, close: () => access.close() };
       },
     },
   );

@@ -1,3 +1,4 @@
+import { describeTransport } from "../pulsar/index.js";
 import type { Report } from "./report.js";
 
 type Line = readonly [key: string, value: string];
@@ -81,6 +82,7 @@ export function renderText(r: Report): string {
   if (r.cluster) lines.push(["cluster", `${r.cluster.name} (${r.cluster.adminUrl}, auth ${r.cluster.auth})`]);
   if (r.trigger) lines.push(["topic", r.trigger.topic]);
   lines.push(...topicLines(r));
+  if (r.arrivals) lines.push(["arrivals", describeTransport(r.arrivals)]);
   if (r.trigger && !r.subscription) lines.push(["subscription", r.trigger.subscription]);
   lines.push(...subscriptionLines(r), ...answerLines(r), ...errorLines(r));
   for (const t of r.typos ?? []) {

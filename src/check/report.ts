@@ -1,3 +1,4 @@
+import type { ArrivalTransport } from "../pulsar/index.js";
 import type { Hint } from "./hints.js";
 import type { Typo } from "./typos.js";
 
@@ -55,6 +56,15 @@ export interface Report {
     readonly partitioned: boolean;
     readonly partitions: number;
     readonly determinedBy: "metadata" | "detected";
+  };
+  /**
+   * How the key's watcher learns of arrivals, and why (chooseTransport, with the WebSocket service
+   * asked once when it is the choice); url null for polling.
+   */
+  readonly arrivals?: {
+    readonly transport: ArrivalTransport;
+    readonly url: string | null;
+    readonly why: string;
   };
   readonly subscription?: {
     readonly name: string;

@@ -11,7 +11,8 @@ import {
 /** What the hub and sidecar children are told; the demo's own settings. */
 export interface StackSettings {
   readonly adminUrl: string;
-  readonly wsUrl: string;
+  /** The simulator's binary endpoint: arrivals come over the binary protocol, as on a real cluster. */
+  readonly serviceUrl: string;
   readonly namespace: string;
   /** `topic:subscription` announced by every sidecar. */
   readonly watch: string;
@@ -29,12 +30,27 @@ const DEMO_TIMINGS = ["--fast-poll-ms", "500", "--slow-poll-ms", "2000", "--no-a
 /** How long a child may take to log its ready line (tsx compiles on first start). */
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * The simulated cluster, for the hub and the sidecars alike. Arrivals are forced to binary: were
+ * the binary endpoint missing, the children would fail at start rather than quietly poll.
+ */
+function pulsarArgs(s: StackSettings): string[] {
+  return [
+    "--pulsar-admin-url",
+    s.adminUrl,
+    "--pulsar-service-url",
+    s.serviceUrl,
+    "--pulsar-arrivals",
+    "binary",
+  ];
+}
+
 export function hubArgs(s: StackSettings, grpcPort: number, httpPort: number): string[] {
   return [
     "hub",
     ...["--grpc-host", "127.0.0.1", "--grpc-port", String(grpcPort), "--http-port", String(httpPort)],
     ...["--namespaces", s.namespace, "--log-level", s.logLevel, "--shutdown-timeout-ms", "2000"],
-    ...["--pulsar-admin-url", s.adminUrl, "--pulsar-ws-url", s.wsUrl],
+    ...pulsarArgs(s),
     ...["--sidecar-token-file", s.tokenFile],
     ...DEMO_TIMINGS,
   ];
@@ -45,7 +61,7 @@ export function sidecarArgs(s: StackSettings, name: string, hubHttpPort: number)
     "sidecar",
     ...["--hub-url", `ws://127.0.0.1:${hubHttpPort}/v1/sidecars`, "--hub-token-file", s.tokenFile],
     ...["--pod-name", name, "--pod-namespace", s.namespace, "--watch", s.watch],
-    ...["--pulsar-admin-url", s.adminUrl, "--pulsar-ws-url", s.wsUrl],
+    ...pulsarArgs(s),
     ...["--http-port", "off", "--listen-host", "127.0.0.1", "--log-level", s.logLevel],
     ...DEMO_TIMINGS,
   ];

@@ -29,6 +29,13 @@ export const demoSchema = {
     parser: PORT,
     default: 0,
   }),
+  simBinaryPort: field({
+    flag: "sim-binary-port",
+    env: "PPS_DEMO_SIM_BINARY_PORT",
+    doc: "port of the simulator's binary protocol, where the hub and sidecars get arrivals (0 picks a free port)",
+    parser: PORT,
+    default: 0,
+  }),
   hubGrpcPort: field({
     flag: "hub-grpc-port",
     env: "PPS_DEMO_HUB_GRPC_PORT",
@@ -53,7 +60,7 @@ export const demoSchema = {
   burstSize: field({
     flag: "burst-size",
     env: "PPS_DEMO_BURST_SIZE",
-    doc: "messages per burst, published over the simulator's WebSocket producer",
+    doc: "messages per burst, published through the simulator's control API (its WebSocket service is off)",
     parser: int(1, 100_000),
     default: 30,
   }),

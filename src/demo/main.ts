@@ -127,8 +127,14 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     },
   };
 
-  const sim = await startSimulator({ port: cfg.simPort, host: "127.0.0.1" });
-  const target: TrafficTarget = { wsUrl: sim.wsUrl, ...TARGET };
+  // As a real broker: the WebSocket service off, the binary protocol on.
+  const sim = await startSimulator({
+    port: cfg.simPort,
+    host: "127.0.0.1",
+    websocket: false,
+    binary: { port: cfg.simBinaryPort },
+  });
+  const target: TrafficTarget = { adminUrl: sim.adminUrl, control: sim.control, ...TARGET };
   let keda: KedaEmulator | undefined;
   let autoscaler: Autoscaler | undefined;
   const producer = new BurstProducer(target);
@@ -144,7 +150,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     await ensureSubscription(target);
     const stack: StackSettings = {
       adminUrl: sim.adminUrl,
-      wsUrl: sim.wsUrl,
+      serviceUrl: sim.serviceUrl ?? "",
       namespace: NAMESPACE,
       watch: `${TARGET.topic}:${TARGET.subscription}`,
       tokenFile,
@@ -181,6 +187,7 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
     timeline.start({
       type: "ready",
       simPort: sim.port,
+      serviceUrl: sim.serviceUrl ?? "",
       hubGrpcPort: hub.grpcPort,
       hubHttpPort: hub.httpPort,
       sidecars: names,

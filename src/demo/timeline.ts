@@ -6,6 +6,8 @@ export type DemoEvent =
   | {
       readonly type: "ready";
       readonly simPort: number;
+      /** The simulator's binary endpoint (its WebSocket service is off). */
+      readonly serviceUrl: string;
       readonly hubGrpcPort: number;
       readonly hubHttpPort: number;
       readonly sidecars: readonly string[];
@@ -79,7 +81,7 @@ export function describe(e: DemoEvent): { label: string; text: string } {
     case "ready":
       return {
         label: "ready",
-        text: `sim :${e.simPort}  hub grpc :${e.hubGrpcPort} http :${e.hubHttpPort}  sidecars ${e.sidecars.join(",") || "none"}  (started in ${ms(e.startupMs)}; logs in ${e.logDir})`,
+        text: `sim :${e.simPort} (arrivals over ${e.serviceUrl}, WebSocket off)  hub grpc :${e.hubGrpcPort} http :${e.hubHttpPort}  sidecars ${e.sidecars.join(",") || "none"}  (started in ${ms(e.startupMs)}; logs in ${e.logDir})`,
       };
     case "publish":
       return { label: "publish", text: `burst of ${e.count} messages` };

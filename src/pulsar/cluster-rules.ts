@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { errorText } from "../lib/errors.js";
 import type { ClusterConfig, PulsarAuth } from "./cluster.js";
-import type { AuthKind } from "./cluster-values.js";
+import type { ArrivalsMode, AuthKind } from "./cluster-values.js";
 
 /**
  * One cluster as given, each value already checked on its own (by its flag's parser or by the
@@ -11,6 +11,8 @@ export interface ClusterInput {
   readonly name: string;
   readonly adminUrl: string;
   readonly wsUrl?: string | undefined;
+  readonly serviceUrl?: string | undefined;
+  readonly arrivals: ArrivalsMode;
   readonly auth: AuthKind;
   /** Only from PPS_PULSAR_TOKEN / --pulsar-token, never from a file. */
   readonly token?: string | undefined;
@@ -106,6 +108,10 @@ export function buildCluster(
       if (!input.adminUrl.startsWith("https:")) {
         p(`auth tls needs an https:// admin URL (${n("adminUrl")})`);
       }
+      // The client certificate is presented in the TLS handshake: a plain pulsar:// has none.
+      if (input.serviceUrl?.startsWith("pulsar:") === true) {
+        p(`auth tls needs a pulsar+ssl:// service URL (${n("serviceUrl")})`);
+      }
       auth = { kind: "tls", certFile: certFile ?? "", keyFile: keyFile ?? "" };
       break;
     }
@@ -125,11 +131,16 @@ export function buildCluster(
       break;
     }
   }
+  if (input.arrivals === "binary" && input.serviceUrl === undefined) {
+    p(`arrivals binary needs a service URL (${n("serviceUrl")}), e.g. pulsar://pulsar-broker:6650`);
+  }
   if (problems.length > before) return undefined;
   return Object.freeze({
     name: input.name,
     adminUrl: input.adminUrl,
     wsUrl: input.wsUrl ?? wsFromAdmin(input.adminUrl),
+    ...(input.serviceUrl !== undefined && { serviceUrl: input.serviceUrl }),
+    arrivals: input.arrivals,
     auth: Object.freeze(auth),
     ...(caFile !== undefined && { caFile }),
     requestTimeoutMs: input.requestTimeoutMs,

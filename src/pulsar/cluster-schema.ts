@@ -10,11 +10,14 @@ import {
   type ClusterPlace,
 } from "./cluster-rules.js";
 import {
+  ARRIVALS_MODES,
+  type ArrivalsMode,
   AUTH_KINDS,
   type AuthKind,
   CLUSTER_NAME,
   HTTP_URL,
   REQUEST_TIMEOUT_MS,
+  SERVICE_URL,
   WS_URL,
 } from "./cluster-values.js";
 import { clustersFileInputs } from "./clusters-file.js";
@@ -41,6 +44,20 @@ export const clusterSchema = {
     doc: "Pulsar WebSocket service URL (default: the admin URL with http->ws, https->wss)",
     parser: fromSchema("ws(s):// URL", WS_URL),
     default: undefined,
+  }),
+  pulsarServiceUrl: field({
+    flag: "pulsar-service-url",
+    env: "PPS_PULSAR_SERVICE_URL",
+    doc: "Pulsar binary-protocol service URL of a broker or proxy, e.g. pulsar://pulsar-broker:6650 or pulsar+ssl://pulsar-broker:6651 (with it, arrivals auto use the binary protocol)",
+    parser: fromSchema("pulsar(+ssl):// URL", SERVICE_URL),
+    default: undefined,
+  }),
+  pulsarArrivals: field<ArrivalsMode>({
+    flag: "pulsar-arrivals",
+    env: "PPS_PULSAR_ARRIVALS",
+    doc: "how watchers learn of arrivals: auto (binary with --pulsar-service-url, else WebSocket when the service answers, else polling), binary, websocket, or off (polling only)",
+    parser: oneOf(ARRIVALS_MODES),
+    default: "auto",
   }),
   pulsarAuth: field<AuthKind>({
     flag: "pulsar-auth",
@@ -137,7 +154,7 @@ export const clusterSchema = {
   clustersFile: field({
     flag: "clusters-file",
     env: "PPS_CLUSTERS_FILE",
-    doc: "YAML or JSON list of clusters (same fields in camelCase: name, adminUrl, wsUrl, auth, tokenFile, ...) for several clusters",
+    doc: "YAML or JSON list of clusters (same fields in camelCase: name, adminUrl, wsUrl, serviceUrl, arrivals, auth, tokenFile, ...) for several clusters",
     parser: str,
     default: undefined,
   }),
@@ -152,6 +169,8 @@ const FLAG_OF: Readonly<Record<ClusterKey, keyof typeof clusterSchema>> = {
   name: "pulsarClusterName",
   adminUrl: "pulsarAdminUrl",
   wsUrl: "pulsarWsUrl",
+  serviceUrl: "pulsarServiceUrl",
+  arrivals: "pulsarArrivals",
   auth: "pulsarAuth",
   token: "pulsarToken",
   tokenFile: "pulsarTokenFile",
@@ -173,6 +192,16 @@ const flagPlace = (cluster: string): ClusterPlace => ({
   tokenHint: "exactly one of a token file (--pulsar-token-file) or a token (PPS_PULSAR_TOKEN)",
 });
 
+/** Whether a --pulsar-* flag that describes the flags' cluster is set (it needs the admin URL). */
+function flagClusterHints(cfg: ClusterSchemaConfig): boolean {
+  return (
+    cfg.pulsarAuth !== "none" ||
+    cfg.pulsarWsUrl !== undefined ||
+    cfg.pulsarServiceUrl !== undefined ||
+    cfg.pulsarArrivals !== "auto"
+  );
+}
+
 /**
  * Every configured cluster from the --pulsar-* flags (when --pulsar-admin-url is set) and the
  * clusters file. Values were checked by their parsers (flags) or the file's schema; the rules
@@ -192,9 +221,9 @@ export function clustersFromConfig(
       Object.entries(FLAG_OF).map(([k, flagKey]) => [k, cfg[flagKey]]),
     ) as unknown as ClusterInput;
     inputs.push([fromFlags, flagPlace(cfg.pulsarClusterName)]);
-  } else if (!flagsGiven && (cfg.pulsarAuth !== "none" || cfg.pulsarWsUrl !== undefined)) {
+  } else if (!flagsGiven && flagClusterHints(cfg)) {
     problems.push(
-      "--pulsar-auth / --pulsar-ws-url are set but --pulsar-admin-url (PPS_PULSAR_ADMIN_URL) is not",
+      "--pulsar-auth / --pulsar-ws-url / --pulsar-service-url / --pulsar-arrivals are set but --pulsar-admin-url (PPS_PULSAR_ADMIN_URL) is not",
     );
   }
   const fileGiven = cfg.clustersFile !== undefined;

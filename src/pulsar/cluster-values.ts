@@ -23,6 +23,52 @@ export const WS_URL = urlSchema(["ws:", "wss:"], "a ws:// or wss:// URL");
 const TIMEOUT_RANGE = "expected an integer in 100..600000";
 export const REQUEST_TIMEOUT_MS = intSchema(100, 600_000, TIMEOUT_RANGE);
 
+/**
+ * How a cluster's watchers learn of arrivals: `auto` = the binary protocol when a service URL is
+ * configured, else the WebSocket reader (polling alone while that service does not answer);
+ * `off` = polling only.
+ */
+export const ARRIVALS_MODES = ["auto", "binary", "websocket", "off"] as const;
+export type ArrivalsMode = (typeof ARRIVALS_MODES)[number];
+export const ARRIVALS = v.picklist(ARRIVALS_MODES, `expected one of ${ARRIVALS_MODES.join(", ")}`);
+
+const SERVICE_URL_SHAPE = "expected pulsar://host:6650 or pulsar+ssl://host:6651";
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d*))?$/;
+
+/** The problem of a broker service URL, or its normal form `scheme://host:port`. */
+function serviceUrlOf(raw: string): { url: string } | { problem: string } {
+  const bad = (why: string) => ({ problem: `${SERVICE_URL_SHAPE}: ${why}` });
+  const m = /^(pulsar|pulsar\+ssl):\/\/(.*)$/i.exec(raw.trim());
+  if (!m) return bad("the scheme must be pulsar or pulsar+ssl");
+  const scheme = (m[1] ?? "").toLowerCase();
+  const rest = (m[2] ?? "").replace(/\/$/, "");
+  if (rest.includes(",")) return bad("one host (a list of hosts is not supported)");
+  if (rest.includes("@")) return bad("no user in the URL (credentials come from auth)");
+  if (/[/?#]/.test(rest)) return bad("nothing after host:port (no path or query)");
+  const hp = HOST_PORT.exec(rest);
+  if (!hp) return bad(rest === "" ? "the host is missing" : `bad host ${JSON.stringify(rest)}`);
+  const portText = hp[2];
+  // Pulsar's clients default the port by scheme; the normal form says it.
+  const port = portText === undefined ? (scheme === "pulsar" ? 6650 : 6651) : Number(portText);
+  if (portText === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return bad("the port must be an integer in 1..65535");
+  }
+  return { url: `${scheme}://${hp[1] ?? ""}:${port}` };
+}
+
+/** A Pulsar binary-protocol service URL (broker or proxy), normalized to `scheme://host:port`. */
+export const SERVICE_URL: v.GenericSchema<string, string> = v.pipe(
+  v.string(SERVICE_URL_SHAPE),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const r = serviceUrlOf(dataset.value);
+    if ("problem" in r) {
+      addIssue({ message: r.problem });
+      return NEVER;
+    }
+    return r.url;
+  }),
+);
+
 export const AUTH_KIND = v.picklist(AUTH_KINDS, `expected one of ${AUTH_KINDS.join(", ")}`);
 
 /** A file path or other text value. */

@@ -1,3 +1,5 @@
+import type { ArrivalsMode } from "./cluster-values.js";
+
 /** How the hub or sidecar authenticates to one Pulsar cluster. Secrets come from env or files only. */
 export type PulsarAuth =
   | { readonly kind: "none" }
@@ -23,8 +25,15 @@ export interface ClusterConfig {
   readonly adminUrl: string;
   /** WebSocket service base, e.g. ws://pulsar:8080 (no trailing slash); may be a separate proxy. */
   readonly wsUrl: string;
+  /**
+   * Binary-protocol service URL of a broker or proxy, `pulsar://host:6650` or
+   * `pulsar+ssl://host:6651` (normalized: scheme, host and port always present).
+   */
+  readonly serviceUrl?: string;
+  /** How watchers learn of arrivals (default auto: binary with a serviceUrl, else WebSocket). */
+  readonly arrivals: ArrivalsMode;
   readonly auth: PulsarAuth;
-  /** CA bundle (PEM file) for https/wss. */
+  /** CA bundle (PEM file) for https/wss and pulsar+ssl. */
   readonly caFile?: string;
   /** Per-request timeout for admin calls in ms (default 5000). */
   readonly requestTimeoutMs: number;

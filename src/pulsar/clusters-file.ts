@@ -2,13 +2,24 @@ import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
 import { errorText } from "../lib/errors.js";
 import type { ClusterFileIo, ClusterInput, ClusterPlace } from "./cluster-rules.js";
-import { AUTH_KIND, CLUSTER_NAME, HTTP_URL, REQUEST_TIMEOUT_MS, TEXT, WS_URL } from "./cluster-values.js";
+import {
+  ARRIVALS,
+  AUTH_KIND,
+  CLUSTER_NAME,
+  HTTP_URL,
+  REQUEST_TIMEOUT_MS,
+  SERVICE_URL,
+  TEXT,
+  WS_URL,
+} from "./cluster-values.js";
 
 /** One cluster of the clusters file: the --pulsar-* flags in camelCase, without the token. */
 const FILE_FIELDS = {
   name: CLUSTER_NAME,
   adminUrl: HTTP_URL,
   wsUrl: v.optional(WS_URL),
+  serviceUrl: v.optional(SERVICE_URL),
+  arrivals: v.optional(ARRIVALS, "auto"),
   auth: v.optional(AUTH_KIND, "none"),
   tokenFile: v.optional(TEXT),
   basicUsername: v.optional(TEXT),

@@ -12,6 +12,8 @@ export interface PulsarClustersDeps {
   readonly onRequest?: (outcome: AdminRequestOutcome) => void;
   /** Reader timing of every cluster (createPulsarAccess's defaults when absent). */
   readonly reader?: PulsarAccessOptions["reader"];
+  /** Binary tripwire timing of every cluster (createPulsarAccess's defaults when absent). */
+  readonly binary?: PulsarAccessOptions["binary"];
 }
 
 /**
@@ -40,8 +42,8 @@ export class PulsarClusters {
     if (existing) return existing;
     const config = this.clusters.find((c) => c.name === name);
     if (!config) throw new UnknownClusterError(`cluster ${JSON.stringify(name)} is not configured`);
-    const { clock, logger, onRequest, reader } = this.deps;
-    const access = createPulsarAccess(config, { clock, logger, onRequest, reader });
+    const { clock, logger, onRequest, reader, binary } = this.deps;
+    const access = createPulsarAccess(config, { clock, logger, onRequest, reader, binary });
     this.open.set(name, access);
     return access;
   }

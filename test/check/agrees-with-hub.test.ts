@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { inspect, type StatsReads } from "../../src/check/inspect.js";
 import type { Report } from "../../src/check/report.js";
+import { NoArrivals } from "../../src/pulsar/no-arrivals.js";
 import { CLUSTERS, ref, startHarness, type Harness } from "../keda/harness.js";
 import { topicSnapshot } from "../support/fake-pulsar.js";
 
@@ -51,7 +52,9 @@ const stats: StatsReads = {
 async function checkReport(metadata: Record<string, string>): Promise<Report> {
   return inspect(
     { metadata, clusters: CLUSTERS, source: { kind: "flags" }, notes: [], minReplicas: 0, maxReplicas: 10 },
-    { open: () => ({ stats, close: () => Promise.resolve() }) },
+    {
+      open: () => ({ stats, arrivals: new NoArrivals("http://pulsar:8080"), close: () => Promise.resolve() }),
+    },
   );
 }
 

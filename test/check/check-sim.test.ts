@@ -8,6 +8,8 @@ let sim: RunningSimulator;
 const cluster = (): string[] => ["--pulsar-admin-url", sim.adminUrl, "--pulsar-request-timeout-ms", "2000"];
 const TOPIC = "persistent://public/default/orders";
 const PARTED = "persistent://public/default/parted";
+/** Only ever checked with a wrong subscription: no check's WebSocket reader was opened on it. */
+const UNREAD = "persistent://public/default/unread";
 
 before(async () => {
   sim = await startSimulator({ port: 0 });
@@ -22,6 +24,8 @@ before(async () => {
   await sim.control.publish({ topic: PARTED, count: 20 });
   await sim.control.ack(PARTED, "workers", 4);
   await mustAdmin(sim.adminUrl, "PUT", "/admin/v2/persistent/public/default/idle/subscription/workers");
+  await mustAdmin(sim.adminUrl, "PUT", "/admin/v2/persistent/public/default/unread/subscription/workers");
+  await mustAdmin(sim.adminUrl, "PUT", "/admin/v2/persistent/public/default/unread/subscription/audit");
 });
 after(() => sim.close());
 
@@ -101,6 +105,7 @@ void test("--min-replicas / --max-replicas clamp the estimate; idle and below-ac
 void test("--json shape: one object with the same fields as the text", async () => {
   const { report } = await checkJson([...cluster(), ...meta()]);
   assert.deepEqual(Object.keys(report).sort(), [
+    "arrivals",
     "cluster",
     "isActive",
     "metricSpec",
@@ -139,7 +144,12 @@ void test("--json shape: one object with the same fields as the text", async () 
 });
 
 void test("unknown subscription: exit 1, the topic's subscriptions listed, a did-you-mean", async () => {
-  const { code, report } = await checkJson([...cluster(), ...meta({ subscription: "worker" })]);
+  // A topic no successful check read: each asks the WebSocket service last with a reader, whose
+  // subscription may list with the others until the broker has handled its close.
+  const { code, report } = await checkJson([
+    ...cluster(),
+    ...meta({ topic: UNREAD, subscription: "worker" }),
+  ]);
   assert.equal(code, 1);
   assert.equal(report.ok, false);
   assert.equal(report.error?.class, "SubscriptionNotFoundError");
@@ -148,7 +158,7 @@ void test("unknown subscription: exit 1, the topic's subscriptions listed, a did
   assert.match(report.error?.hint ?? "", /never subscribed.*Reader/);
   assert.equal(report.error?.grpcCode, "UNAVAILABLE");
   assert.ok(report.metricSpec, "GetMetricSpec is answered from metadata alone");
-  const text = await runCheck([...cluster(), ...meta({ subscription: "worker" })]);
+  const text = await runCheck([...cluster(), ...meta({ topic: UNREAD, subscription: "worker" })]);
   assert.match(text.out, /^subscriptions: +(workers, audit|audit, workers)$/m);
   assert.match(text.out, /^verdict: +FAIL: subscription not found/m);
 });

@@ -28,6 +28,7 @@ const cluster = (auth: ClusterConfig["auth"] = { kind: "none" }): ClusterConfig 
   name: "prod",
   adminUrl: "http://pulsar:8080",
   wsUrl: "ws://pulsar:8080",
+  arrivals: "auto",
   auth,
   requestTimeoutMs: 5000,
 });

@@ -4,7 +4,7 @@ import { hubArgs, sidecarArgs, type StackSettings } from "../../src/demo/childre
 
 const s: StackSettings = {
   adminUrl: "http://127.0.0.1:1",
-  wsUrl: "ws://127.0.0.1:1",
+  serviceUrl: "pulsar://127.0.0.1:2",
   namespace: "demo",
   watch: "persistent://public/default/t:s",
   tokenFile: "/tmp/token",
@@ -26,4 +26,10 @@ void test("hub and sidecar arguments name the simulator, the token file and loop
   assert.equal(flagValue(sc, "--pod-name"), "demo-a");
   assert.equal(flagValue(sc, "--watch"), s.watch);
   assert.equal(flagValue(sc, "--http-port"), "off");
+  // Arrivals over the simulator's binary endpoint, for the hub and every sidecar.
+  for (const args of [hub, sc]) {
+    assert.equal(flagValue(args, "--pulsar-service-url"), "pulsar://127.0.0.1:2");
+    assert.equal(flagValue(args, "--pulsar-arrivals"), "binary");
+    assert.equal(args.includes("--pulsar-ws-url"), false);
+  }
 });

@@ -42,6 +42,7 @@ void test("every event type renders as text and as JSON", () => {
     {
       type: "ready",
       simPort: 1,
+      serviceUrl: "pulsar://127.0.0.1:6650",
       hubGrpcPort: 2,
       hubHttpPort: 3,
       sidecars: ["a", "b"],
@@ -78,6 +79,7 @@ void test("timeline: events before start are written after the ready line at +0;
   tl.start({
     type: "ready",
     simPort: 1,
+    serviceUrl: "pulsar://127.0.0.1:6650",
     hubGrpcPort: 2,
     hubHttpPort: 3,
     sidecars: [],

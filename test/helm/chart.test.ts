@@ -180,6 +180,20 @@ void describe("helm lint --strict", () => {
     assert.match(tls.stdout, /httpTls\.secretName/);
   });
 
+  void test("rejects arrivals=binary without a serviceUrl, and a service URL of another scheme", () => {
+    const admin = "pulsar.clusters[0].adminUrl=http://p:8080";
+    const binary = lint({ set: [admin, "pulsar.clusters[0].arrivals=binary"] });
+    assert.notEqual(binary.status, 0);
+    assert.match(binary.stdout, /serviceUrl is required/);
+    for (const set of ["pulsar.clusters[0].serviceUrl=http://p:6650", "pulsar.clusters[0].arrivals=tcp"]) {
+      assert.notEqual(lint({ set: [admin, set] }).status, 0, `--set ${set} should fail lint`);
+    }
+    const ok = lint({
+      set: [admin, "pulsar.clusters[0].serviceUrl=pulsar://p:6650", "pulsar.clusters[0].arrivals=binary"],
+    });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  });
+
   void test("rejects gRPC TLS without a Secret", () => {
     const tls = lint({ set: ["grpcTls.enabled=true"] });
     assert.notEqual(tls.status, 0);
@@ -247,6 +261,8 @@ void describe("helm template with default values", () => {
     assert.equal(env.get("PPS_PULSAR_AUTH")?.value, "none");
     assert.match(env.get("PPS_PULSAR_ADMIN_URL")?.value ?? "", /^http:\/\//);
     assert.match(env.get("PPS_PULSAR_WS_URL")?.value ?? "", /^ws:\/\//);
+    assert.equal(env.get("PPS_PULSAR_ARRIVALS")?.value, "auto");
+    assert.equal(env.get("PPS_PULSAR_SERVICE_URL"), undefined, "no service URL unless one is given");
     assert.equal(env.get("PPS_CLUSTERS_FILE"), undefined);
     assert.equal(env.get("PPS_SIDECAR_TOKEN_FILE")?.value, "/var/run/pulsar-push-scaler/sidecar-token/token");
     assert.equal(env.get("NODE_OPTIONS")?.value, "--max-old-space-size=128 --max-semi-space-size=2");
@@ -303,6 +319,19 @@ void describe("helm template with default values", () => {
     assert.equal(env.get("PPS_PULSAR_ADMIN_URL")?.value, "https://pulsar.example.com:8443");
     assert.equal(env.get("PPS_PULSAR_WS_URL")?.value, "wss://pulsar.example.com:8443");
     assert.equal(env.get("PPS_PULSAR_AUTH")?.value, "none");
+  });
+
+  void test("a single cluster's serviceUrl and arrivals become PPS_PULSAR_SERVICE_URL and PPS_PULSAR_ARRIVALS", () => {
+    const one = template({
+      set: [
+        "pulsar.clusters[0].adminUrl=http://p:8080",
+        "pulsar.clusters[0].serviceUrl=pulsar://p:6650",
+        "pulsar.clusters[0].arrivals=binary",
+      ],
+    });
+    const env = envOf(container(findOne(one, "Deployment"), "hub"));
+    assert.equal(env.get("PPS_PULSAR_SERVICE_URL")?.value, "pulsar://p:6650");
+    assert.equal(env.get("PPS_PULSAR_ARRIVALS")?.value, "binary");
   });
 
   void test("a single token cluster gets PPS_PULSAR_TOKEN_FILE from a mounted Secret", () => {
@@ -427,6 +456,16 @@ void describe("helm template with every optional feature on", () => {
     assert.equal(byName.get("token")?.wsUrl, "wss://pulsar-proxy-a.example.com:8443");
     assert.equal(byName.get("basic")?.wsUrl, "wss://pulsar-b.example.com:8443", "derived from adminUrl");
     assert.equal(byName.get("basic")?.basicUsername, "consumer");
+    assert.deepEqual(
+      clusters.map((c) => [c.name, c.serviceUrl, c.arrivals]),
+      [
+        ["plain", "pulsar://pulsar-broker.pulsar.svc.cluster.local:6650", "auto"],
+        ["token", undefined, "websocket"],
+        ["basic", undefined, "auto"],
+        ["mtls", "pulsar+ssl://pulsar-c.example.com:6651", "binary"],
+        ["oauth", undefined, "auto"],
+      ],
+    );
     assert.equal(byName.get("oauth")?.oauth2IssuerUrl, "https://auth.example.com/");
     // Every file path in the clusters file is provided by a mounted volume.
     const files = clusters.flatMap((c) =>

@@ -103,6 +103,7 @@ void test("clusters: one cluster from flags, ws URL derived", () => {
     name: "default",
     adminUrl: "https://pulsar:8443",
     wsUrl: "wss://pulsar:8443",
+    arrivals: "auto",
     auth: { kind: "none" },
     requestTimeoutMs: 5000,
   });
@@ -310,7 +311,7 @@ void test("clusters file: every unknown field, a missing field's rule, one probl
   const p = problems(() => clusters(["--clusters-file", f]));
   const at = `clusters file ${f} `;
   const known =
-    "name, adminUrl, wsUrl, auth, tokenFile, basicUsername, basicPasswordFile, tlsCertFile, tlsKeyFile, caFile, oauth2CredentialsFile, oauth2IssuerUrl, oauth2Audience, oauth2Scope, requestTimeoutMs";
+    "name, adminUrl, wsUrl, serviceUrl, arrivals, auth, tokenFile, basicUsername, basicPasswordFile, tlsCertFile, tlsKeyFile, caFile, oauth2CredentialsFile, oauth2IssuerUrl, oauth2Audience, oauth2Scope, requestTimeoutMs";
   assert.deepEqual(p, [
     `${at}[0].name is missing: expected a string`,
     `${at}[0].requestTimeoutMs = 50.5: expected an integer in 100..600000`,

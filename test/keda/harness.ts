@@ -17,6 +17,7 @@ export const CLUSTERS: readonly ClusterConfig[] = [
     name: "default",
     adminUrl: "http://pulsar:8080",
     wsUrl: "ws://pulsar:8080",
+    arrivals: "auto",
     auth: { kind: "none" },
     requestTimeoutMs: 5000,
   },

@@ -8,6 +8,7 @@ export const cluster = (name: string, adminUrl: string): ClusterConfig => ({
   name,
   adminUrl,
   wsUrl: adminUrl.replace(/^http/, "ws"),
+  arrivals: "auto",
   auth: { kind: "none" },
   requestTimeoutMs: 5000,
 });

@@ -18,7 +18,7 @@ import {
 } from "../../src/pulsar/errors.js";
 import { subscriptionOf } from "../../src/pulsar/subscription-of.js";
 import { parseTopicName, topicToString } from "../../src/pulsar/topic-name.js";
-import { consumerUrl } from "../../src/demo/traffic.js";
+import { subscriptionUrl } from "../../src/demo/traffic.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { cluster, fixture, rejection, sendJson, startHttp } from "./helpers.js";
 
@@ -340,14 +340,14 @@ void test("broker paths stay within the topic: parts are encoded, the subscripti
     { url: "/admin/v2/persistent/public/default/orders/stats", auth: "Bearer hub-jwt" },
     { url: "/admin/v2/persistent/te%252e%252e/ns%3A1/or%3Dders%252F../stats", auth: "Bearer hub-jwt" },
   ]);
-  // Where a subscription is part of a broker URL (the demo's consumer), it is one encoded segment.
+  // Where a subscription is part of a broker URL (the demo's subscription setup), it is one encoded segment.
   const url = new URL(
-    consumerUrl({ wsUrl: "ws://broker:8080", topic: topicToString(orders), subscription: sub }, "c", 1),
+    subscriptionUrl({ adminUrl: "http://broker:8080", topic: topicToString(orders), subscription: sub }),
   );
   assert.equal(
     url.pathname,
-    "/ws/v2/consumer/persistent/public/default/orders/a%2F..%2F..%2Fb%3Fc%3D1%23d%252e%252e",
+    "/admin/v2/persistent/public/default/orders/subscription/a%2F..%2F..%2Fb%3Fc%3D1%23d%252e%252e",
   );
   assert.equal(url.hash, "");
-  assert.equal(url.searchParams.get("subscriptionType"), "Shared");
+  assert.equal(url.search, "");
 });

@@ -15,7 +15,7 @@ import { parseTopicName } from "../../src/pulsar/topic-name.js";
 import { signJwt, startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { eventually, Latch } from "../support/latch.js";
-import { access, adminCall, makeCerts, mustAdmin } from "./sim-helpers.js";
+import { access, adminCall, makeCerts, mustAdmin, wsArrivals } from "./sim-helpers.js";
 
 const orders = parseTopicName("persistent://public/default/orders");
 const events = parseTopicName("persistent://public/default/events");
@@ -149,7 +149,7 @@ void test("tripwire: 1,000 messages while armed deliver one; re-armed from lates
   await eventually(() => w.events.length === 2, 3000, "one arrival after the re-arm");
   assert.equal((await rawStats("orders")).msgOutCounter - before, out + 1, "from latest: nothing older read");
   assert.equal(w.events.length, 2);
-  assert.equal(a.arrivals.counters().badFrames, 0);
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
 });
 
 void test("a non-durable subscription with a backlog never shows up in our snapshot", async (t) => {
@@ -194,7 +194,7 @@ void test("partitions each get a tripwire, each fires once and re-arms alone", a
   await eventually(() => pw.armed() === 6, 3000, "3 re-armed");
   await sim.control.publish({ topic: "persistent://public/default/events", count: 1 });
   await eventually(() => pw.events.length === 4, 3000, "one more");
-  assert.equal(a.arrivals.counters().badFrames, 0);
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
 });
 
 void test("a dropped session reconnects and arrivals resume", async (t) => {
@@ -253,7 +253,7 @@ void test("WebSocket service refused: unavailable once, then recovers when turne
   await eventually(() => w.statuses.length === 1, 3000, "unavailable");
   const s = w.statuses[0];
   assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError);
-  await eventually(() => a.arrivals.counters().connectAttempts >= 4, 3000, "slow retries");
+  await eventually(() => wsArrivals(a).counters().connectAttempts >= 4, 3000, "slow retries");
   assert.equal(w.statuses.length, 1, "said once, not at every retry");
   await sim.control.websocket("normal");
   await w.connected.wait(3000, "recovered");
@@ -276,7 +276,7 @@ void test("a simulator with --websocket off: the tripwire reports unavailable on
   await eventually(() => w.statuses.length === 1, 3000, "unavailable");
   const s = w.statuses[0];
   assert.ok(s?.kind === "unavailable" && s.error instanceof ArrivalsUnavailableError, JSON.stringify(s));
-  await eventually(() => a.arrivals.counters().connectAttempts >= 3, 3000, "slow retries");
+  await eventually(() => wsArrivals(a).counters().connectAttempts >= 3, 3000, "slow retries");
   assert.equal(w.statuses.length, 1);
 });
 
@@ -305,7 +305,7 @@ void test("an expiring token: the challenged tripwire reconnects with the re-rea
     w.statuses.map((s) => s.kind),
     ["connected", "connected"],
   );
-  assert.equal(a.arrivals.counters().badFrames, 0);
+  assert.equal(wsArrivals(a).counters().badFrames, 0);
   await tsim.control.publish({ topic: "persistent://public/default/orders", count: 1 });
   await eventually(() => w.events.length === 1, 3000, "armed with the new token");
 });

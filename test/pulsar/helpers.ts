@@ -39,6 +39,7 @@ export function cluster(adminUrl: string, over: Partial<ClusterConfig> = {}): Cl
     name: "test",
     adminUrl,
     wsUrl: adminUrl.replace(/^http/, "ws"),
+    arrivals: "auto",
     auth: { kind: "none" },
     requestTimeoutMs: 2000,
     ...over,

@@ -1,8 +1,14 @@
+import assert from "node:assert/strict";
 import http from "node:http";
 import https from "node:https";
 import { systemClock } from "../../src/lib/clock.js";
 import type { ClusterConfig, PulsarAuth } from "../../src/pulsar/cluster.js";
-import { createPulsarAccess, type PulsarAccess, type PulsarAccessOptions } from "../../src/pulsar/index.js";
+import {
+  ArrivalStream,
+  createPulsarAccess,
+  type PulsarAccess,
+  type PulsarAccessOptions,
+} from "../../src/pulsar/index.js";
 import type { RunningSimulator } from "../../src/sim/index.js";
 
 /** A cluster config pointing at a running simulator. */
@@ -13,7 +19,15 @@ export function simCluster(
   auth: PulsarAuth = { kind: "none" },
   over: Partial<ClusterConfig> = {},
 ): ClusterConfig {
-  return { name: "sim", adminUrl: sim.adminUrl, wsUrl: sim.wsUrl, auth, requestTimeoutMs: 2000, ...over };
+  return {
+    name: "sim",
+    adminUrl: sim.adminUrl,
+    wsUrl: sim.wsUrl,
+    arrivals: "auto",
+    auth,
+    requestTimeoutMs: 2000,
+    ...over,
+  };
 }
 
 export function access(
@@ -23,6 +37,12 @@ export function access(
   opts: Partial<PulsarAccessOptions> = {},
 ): PulsarAccess {
   return createPulsarAccess(simCluster(sim, auth, over), { clock: systemClock, ...opts });
+}
+
+/** The WebSocket ArrivalStream of an access whose cluster chose it (its counters are its own). */
+export function wsArrivals(a: PulsarAccess): ArrivalStream {
+  assert.ok(a.arrivals instanceof ArrivalStream, `arrivals over ${a.transport.source}, not the WebSocket`);
+  return a.arrivals;
 }
 
 /** A raw admin call (setup: create topics and subscriptions), with optional headers and CA. */

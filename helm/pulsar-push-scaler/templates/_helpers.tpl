@@ -138,7 +138,10 @@ credentials are mounted at. Consumers: `include ... | fromJsonArray`.
 {{- $admin := get $c "adminUrl" }}
 {{- $ws := get $c "wsUrl" | default (regexReplaceAll "^http" $admin "ws") }}
 {{- $dir := printf "/var/run/pulsar-push-scaler/pulsar/%s" $name }}
-{{- $n := dict "name" $name "adminUrl" $admin "wsUrl" $ws "auth" (get $c "auth" | default "none") "volume" (printf "pps-cluster-%d" $i) "dir" $dir "sources" list }}
+{{- $n := dict "name" $name "adminUrl" $admin "wsUrl" $ws "arrivals" (get $c "arrivals" | default "auto") "auth" (get $c "auth" | default "none") "volume" (printf "pps-cluster-%d" $i) "dir" $dir "sources" list }}
+{{- if get $c "serviceUrl" }}
+{{- $_ := set $n "serviceUrl" (get $c "serviceUrl") }}
+{{- end }}
 {{- $sources := list }}
 {{- $tok := get $c "tokenSecret" }}
 {{- if and (eq $n.auth "token") $tok }}
@@ -237,9 +240,11 @@ credentials are mounted at. Consumers: `include ... | fromJsonArray`.
   value: {{ $c.adminUrl | quote }}
 - name: PPS_PULSAR_WS_URL
   value: {{ $c.wsUrl | quote }}
+- name: PPS_PULSAR_ARRIVALS
+  value: {{ $c.arrivals | quote }}
 - name: PPS_PULSAR_AUTH
   value: {{ $c.auth | quote }}
-{{- $envs := dict "tokenFile" "PPS_PULSAR_TOKEN_FILE" "username" "PPS_PULSAR_BASIC_USERNAME" "passwordFile" "PPS_PULSAR_BASIC_PASSWORD_FILE" "certFile" "PPS_PULSAR_TLS_CERT_FILE" "keyFile" "PPS_PULSAR_TLS_KEY_FILE" "caFile" "PPS_PULSAR_CA_FILE" "credentialsFile" "PPS_PULSAR_OAUTH2_CREDENTIALS_FILE" "issuerUrl" "PPS_PULSAR_OAUTH2_ISSUER_URL" "audience" "PPS_PULSAR_OAUTH2_AUDIENCE" "scope" "PPS_PULSAR_OAUTH2_SCOPE" "requestTimeoutMs" "PPS_PULSAR_REQUEST_TIMEOUT_MS" }}
+{{- $envs := dict "serviceUrl" "PPS_PULSAR_SERVICE_URL" "tokenFile" "PPS_PULSAR_TOKEN_FILE" "username" "PPS_PULSAR_BASIC_USERNAME" "passwordFile" "PPS_PULSAR_BASIC_PASSWORD_FILE" "certFile" "PPS_PULSAR_TLS_CERT_FILE" "keyFile" "PPS_PULSAR_TLS_KEY_FILE" "caFile" "PPS_PULSAR_CA_FILE" "credentialsFile" "PPS_PULSAR_OAUTH2_CREDENTIALS_FILE" "issuerUrl" "PPS_PULSAR_OAUTH2_ISSUER_URL" "audience" "PPS_PULSAR_OAUTH2_AUDIENCE" "scope" "PPS_PULSAR_OAUTH2_SCOPE" "requestTimeoutMs" "PPS_PULSAR_REQUEST_TIMEOUT_MS" }}
 {{- range $k := keys $envs | sortAlpha }}
 {{- if hasKey $c $k }}
 - name: {{ get $envs $k }}
@@ -254,10 +259,10 @@ The clusters file (--clusters-file, PPS_CLUSTERS_FILE): a YAML list of clusters 
 camelCase of the --pulsar-* flags (see src/pulsar/cluster-schema.ts). File paths only, no secrets.
 */}}
 {{- define "pulsar-push-scaler.clustersFile" -}}
-{{- $keys := dict "tokenFile" "tokenFile" "username" "basicUsername" "passwordFile" "basicPasswordFile" "certFile" "tlsCertFile" "keyFile" "tlsKeyFile" "caFile" "caFile" "credentialsFile" "oauth2CredentialsFile" "issuerUrl" "oauth2IssuerUrl" "audience" "oauth2Audience" "scope" "oauth2Scope" "requestTimeoutMs" "requestTimeoutMs" }}
+{{- $keys := dict "serviceUrl" "serviceUrl" "tokenFile" "tokenFile" "username" "basicUsername" "passwordFile" "basicPasswordFile" "certFile" "tlsCertFile" "keyFile" "tlsKeyFile" "caFile" "caFile" "credentialsFile" "oauth2CredentialsFile" "issuerUrl" "oauth2IssuerUrl" "audience" "oauth2Audience" "scope" "oauth2Scope" "requestTimeoutMs" "requestTimeoutMs" }}
 {{- $list := list }}
 {{- range $c := include "pulsar-push-scaler.clusters" . | fromJsonArray }}
-{{- $entry := dict "name" $c.name "adminUrl" $c.adminUrl "wsUrl" $c.wsUrl "auth" $c.auth }}
+{{- $entry := dict "name" $c.name "adminUrl" $c.adminUrl "wsUrl" $c.wsUrl "arrivals" $c.arrivals "auth" $c.auth }}
 {{- range $k, $fileKey := $keys }}
 {{- if hasKey $c $k }}{{- $_ := set $entry $fileKey (get $c $k) }}{{- end }}
 {{- end }}
