@@ -6,7 +6,7 @@ import type { Logger } from "../lib/logger.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { decodeSidecarFrame, encodeFrame } from "../contract/codec.js";
-import { hubFrameFor } from "../contract/compat.js";
+import { closeCodeForVersion, hubFrameFor } from "../contract/compat.js";
 import { FrameError } from "../contract/errors.js";
 import type { GrantHint, HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "../contract/frames.js";
 import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../contract/limits.js";
@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, type ProtocolVersion } from "../contract/version.js";
 import { REJECT_CODES, type GatewayMetrics, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
 import { SessionKeys } from "./session-keys.js";
+import { inScope, type NamespaceScope } from "./sidecar-tokens.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface SessionSettings {
@@ -27,6 +28,10 @@ export interface SessionSettings {
 }
 
 export interface SessionContext {
+  /** The namespaces the session's token speaks for: its hello must name one of them. */
+  readonly scope: NamespaceScope;
+  /** Whether the hub knows a cluster: every key of the hello must be of one it knows. */
+  readonly knownCluster: (name: string) => boolean;
   readonly settings: SessionSettings;
   readonly handler: SidecarHandler;
   readonly clock: Clock;
@@ -174,8 +179,9 @@ export class GatewaySession implements SidecarSession {
     this.pod = hello.pod;
     this.namespace = hello.namespace;
     this.sidecarVersion = hello.sidecarVersion;
-    this.keys = hello.keys;
     this.version = hello.v;
+    if (!this.admitted(hello)) return;
+    this.keys = hello.keys;
     this.ledger = new SessionKeys(hello.keys);
     this.send({
       v: PROTOCOL_VERSION,
@@ -193,6 +199,20 @@ export class GatewaySession implements SidecarSession {
     this.armHeartbeat();
     this.armLease(clock.now() + settings.leaseTimeoutMs);
     this.call(() => this.ctx.handler.joined(this, hello));
+  }
+
+  /** The token's namespace and the clusters of the keys; refuses the session (4006) otherwise. */
+  private admitted(hello: HelloFrame): boolean {
+    if (!inScope(this.ctx.scope, hello.namespace)) {
+      this.reject("namespace_forbidden", `token not valid for namespace ${hello.namespace}`);
+      return false;
+    }
+    const foreign = hello.keys.find((k) => !this.ctx.knownCluster(k.cluster));
+    if (foreign) {
+      this.reject("cluster_unknown", `cluster not configured on the hub: ${foreign.cluster}`);
+      return false;
+    }
+    return true;
   }
 
   private onReport(frame: ReportFrame): void {
@@ -263,7 +283,7 @@ export class GatewaySession implements SidecarSession {
     if (this.ended) return;
     const text = truncateUtf8(reason, MAX_CLOSE_REASON_BYTES);
     this.finish(code, text, cause);
-    this.ws.close(code, text);
+    this.ws.close(closeCodeForVersion(code, this.version), text);
   }
 
   private finish(code: number, reason: string, cause: EndCause): void {

@@ -17,7 +17,11 @@ export type RejectReason =
   | "key_not_leased"
   | "rate_limited"
   | "slow_consumer"
-  | "lease_timeout";
+  | "lease_timeout"
+  /** The hello names a namespace its token does not speak for. */
+  | "namespace_forbidden"
+  /** The hello announces a key of a cluster the hub does not know. */
+  | "cluster_unknown";
 
 /** The close code of each reject reason. */
 export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freeze({
@@ -32,6 +36,8 @@ export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freez
   rate_limited: CloseCode.rateLimited,
   slow_consumer: CloseCode.slowConsumer,
   lease_timeout: CloseCode.leaseTimeout,
+  namespace_forbidden: CloseCode.forbidden,
+  cluster_unknown: CloseCode.forbidden,
 });
 
 /** Counters of the gateway, for tests and introspection (/metrics reads GatewayMetrics). A plain object; `stats()` returns a copy. */
@@ -72,6 +78,8 @@ export function emptyStats(): GatewayStats {
       rate_limited: 0,
       slow_consumer: 0,
       lease_timeout: 0,
+      namespace_forbidden: 0,
+      cluster_unknown: 0,
     },
     reportsAfterRevoke: 0,
     framesNotSent: 0,

@@ -7,7 +7,7 @@ import { errorText } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { LIMITS } from "../contract/limits.js";
-import { refuseUpgrade, SIDECAR_PATH, upgradeAuthorized } from "../contract/upgrade.js";
+import { refuseUpgrade, SIDECAR_PATH } from "../contract/upgrade.js";
 import { GatewaySession, type SessionSettings } from "./gateway-session.js";
 import {
   copyStats,
@@ -18,12 +18,18 @@ import {
   type UpgradeRejection,
 } from "./gateway-stats.js";
 import type { SidecarHandler, SidecarSession } from "./gateway-types.js";
+import { scopeOf, type NamespaceScope, type TokenBook } from "./sidecar-tokens.js";
 
 export { SIDECAR_PATH };
 
 export interface GatewayOptions {
-  /** Expected bearer token, read on every upgrade (a mounted Secret may rotate). */
-  readonly token: () => string;
+  /**
+   * The sidecar tokens with the namespaces each speaks for, read on every upgrade (a mounted Secret
+   * may rotate). A hello must name a namespace of its token.
+   */
+  readonly tokens: TokenBook;
+  /** Whether the hub knows a Pulsar cluster: a hello announcing a key of another is refused (default: any). */
+  readonly knownCluster?: (name: string) => boolean;
   readonly handler: SidecarHandler;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -144,20 +150,22 @@ export class SidecarGateway {
     const pathname = new URL(req.url ?? "/", "http://gateway").pathname;
     if (pathname !== this.path) return this.refuse(socket, 404, "not_found");
     if (this.closing) return this.refuse(socket, 503, "unavailable");
-    let expected: string;
+    let scope: NamespaceScope | undefined;
     try {
-      expected = this.options.token();
+      scope = scopeOf(req.headers.authorization, this.options.tokens());
     } catch (err) {
-      this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar token");
+      this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar tokens");
       return this.refuse(socket, 503, "unavailable");
     }
-    if (!upgradeAuthorized(req, expected)) {
+    if (scope === undefined) {
       this.options.logger.warn({ remote: req.socket.remoteAddress }, "sidecar upgrade without a valid token");
       return this.refuse(socket, 401, "unauthorized");
     }
     if (this.sessionSet.size >= this.maxConnections) return this.refuse(socket, 503, "unavailable");
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const session: GatewaySession = new GatewaySession(ws, req.socket.remoteAddress ?? "", {
+        scope,
+        knownCluster: this.options.knownCluster ?? (() => true),
         settings: this.settings,
         handler: this.options.handler,
         clock: this.clock,

@@ -33,6 +33,11 @@ export interface LeaseCoordinatorDeps {
   readonly logger?: Logger;
   /** Where the coordinator's instruments register (the hub's registry; default a fresh one). */
   readonly registry?: Registry;
+  /**
+   * The namespaces of the ScaledObjects using a key (the engine's record of uses). A sidecar is
+   * granted a key only when every one of them is its own namespace; without this, any announcer.
+   */
+  readonly namespacesOf?: (key: WatchKey) => readonly string[];
 }
 
 interface InUse {
@@ -72,7 +77,10 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: LeaseCoordinatorDeps) {
-    this.table = new LeaseTable({ leaseTimeoutMs: deps.leaseTimeoutMs });
+    this.table = new LeaseTable({
+      leaseTimeoutMs: deps.leaseTimeoutMs,
+      eligible: (sidecar, key) => this.eligible(sidecar, key),
+    });
     this.metrics = new CoordinatorMetrics(deps.registry ?? new Registry());
     this.hub = deps.hubDriver(
       countingSink(deps.sink, {
@@ -211,6 +219,14 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /** A sidecar speaks only for its namespace: it may watch a key no other namespace uses. */
+  private eligible(sidecar: string, key: WatchKey): boolean {
+    const namespace = this.peers.get(sidecar)?.session.namespace;
+    if (namespace === undefined) return false;
+    const used = this.deps.namespacesOf?.(key);
+    return used === undefined || (used.length > 0 && used.every((n) => n === namespace));
+  }
 
   private apply(decisions: readonly LeaseDecision[]): void {
     for (const d of decisions) {
