@@ -5,6 +5,7 @@ import { KEY_TABLE_DEFAULTS } from "../state/key-table-types.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
 import { tokenFromFile } from "../contract/bearer.js";
+import { gatewayLimitsSchema } from "./gateway-flags.js";
 import { readTokensFile, tokenBook, type NamespaceScope, type TokenBook } from "./sidecar-tokens.js";
 
 const MS = int(0, 86_400_000);
@@ -87,6 +88,7 @@ export const hubEngineSchema = {
     parser: int(1, 1_000_000),
     default: KEY_TABLE_DEFAULTS.maxScaledObjects,
   }),
+  ...gatewayLimitsSchema,
   ...watchTimingsSchema,
 };
 

@@ -13,6 +13,7 @@ import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../contract/limits.js";
 import { PROTOCOL_VERSION, type ProtocolVersion } from "../contract/version.js";
 import { REJECT_CODES, type GatewayMetrics, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
+import type { GatewayBudget } from "./gateway-budget.js";
 import { SessionKeys } from "./session-keys.js";
 import { inScope, type NamespaceScope } from "./sidecar-tokens.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -33,6 +34,8 @@ export interface SessionContext {
   /** Whether the hub knows a cluster: every key of the hello must be of one it knows. */
   readonly knownCluster: (name: string) => boolean;
   readonly settings: SessionSettings;
+  /** The gateway's count of what sessions hold: a hello is admitted against it. */
+  readonly budget: GatewayBudget;
   readonly handler: SidecarHandler;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -57,6 +60,8 @@ export class GatewaySession implements SidecarSession {
   private ledger = new SessionKeys([]);
   private joined = false;
   private ended = false;
+  /** Bytes reserved in the budget while joined. */
+  private heldBytes = 0;
   private lastFrameAt: number;
   private readonly bucket: TokenBucket;
   private helloTimer: TimerHandle | undefined;
@@ -212,6 +217,13 @@ export class GatewaySession implements SidecarSession {
       this.reject("cluster_unknown", `cluster not configured on the hub: ${foreign.cluster}`);
       return false;
     }
+    const admitted = this.ctx.budget.admit(hello);
+    if ("over" in admitted) {
+      this.reject(admitted.over, admitted.reason);
+      return false;
+    }
+    this.heldBytes = admitted.bytes;
+    this.ctx.metrics.heldBytes.set(this.ctx.budget.held);
     return true;
   }
 
@@ -296,10 +308,18 @@ export class GatewaySession implements SidecarSession {
     if (cause === "peer" || cause === "closed" || cause === "shutdown")
       this.ctx.logger.info(log, "sidecar left");
     else this.ctx.logger.warn(log, "sidecar session rejected");
+    this.releaseBytes();
     if (!this.joined) return;
     this.ctx.stats.sessionsOpen--;
     this.ctx.metrics.sessionsConnected.dec();
     this.call(() => this.ctx.handler.left(this, { code, reason, cause }));
+  }
+
+  private releaseBytes(): void {
+    if (this.heldBytes === 0) return;
+    this.ctx.budget.release(this.heldBytes);
+    this.heldBytes = 0;
+    this.ctx.metrics.heldBytes.set(this.ctx.budget.held);
   }
 
   private clearTimer(name: "helloTimer" | "heartbeatTimer" | "leaseTimer"): void {

@@ -8,6 +8,7 @@ import type { Logger } from "../lib/logger.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { LIMITS } from "../contract/limits.js";
 import { refuseUpgrade, SIDECAR_PATH } from "../contract/upgrade.js";
+import { DEFAULT_GATEWAY_LIMITS, GatewayBudget, type GatewayLimits } from "./gateway-budget.js";
 import { GatewaySession, type SessionSettings } from "./gateway-session.js";
 import {
   copyStats,
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   readonly maxConnections?: number;
   /** On close(): sockets still open after this are destroyed (default 2000). */
   readonly closeGraceMs?: number;
+  /** What sessions may hold (default DEFAULT_GATEWAY_LIMITS); a hello beyond is closed 4007. */
+  readonly limits?: GatewayLimits;
 }
 
 /**
@@ -72,6 +75,7 @@ export class SidecarGateway {
   private readonly closedWaiters = new Map<GatewaySession, () => void>();
   private readonly counters = emptyStats();
   private readonly metrics: GatewayMetrics;
+  private readonly budget: GatewayBudget;
   private closing: Promise<void> | undefined;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     this.upgrade(req, socket, head);
@@ -85,6 +89,7 @@ export class SidecarGateway {
     this.path = options.path ?? SIDECAR_PATH;
     this.maxConnections = options.maxConnections ?? 2048;
     this.closeGraceMs = options.closeGraceMs ?? 2000;
+    this.budget = new GatewayBudget(options.limits ?? DEFAULT_GATEWAY_LIMITS);
     this.settings = {
       helloTimeoutMs: options.helloTimeoutMs ?? 5000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
@@ -106,6 +111,11 @@ export class SidecarGateway {
   /** Sessions that joined and have not left. */
   sessions(): SidecarSession[] {
     return [...this.sessionSet].filter((s) => s.open);
+  }
+
+  /** Bytes the joined sessions hold, as counted against the limits. */
+  heldBytes(): number {
+    return this.budget.held;
   }
 
   /** A copy of the counters. */
@@ -167,6 +177,7 @@ export class SidecarGateway {
         scope,
         knownCluster: this.options.knownCluster ?? (() => true),
         settings: this.settings,
+        budget: this.budget,
         handler: this.options.handler,
         clock: this.clock,
         logger: this.options.logger,

@@ -12,6 +12,7 @@ import type { WatchTimings } from "../watch/timings.js";
 import { capacityRefusedCounter } from "./capacity-metrics.js";
 import { sidecarTokenBook, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
+import { gatewayLimitsOf } from "./gateway-flags.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
 import type { NamespaceScope } from "./sidecar-tokens.js";
@@ -112,6 +113,7 @@ export function createHubState(deps: HubStateDeps): HubState {
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
         leaseTimeoutMs: cfg.leaseTimeoutMs,
         metrics: gatewayMetrics,
+        limits: gatewayLimitsOf(cfg),
       });
       log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
     },
