@@ -38,7 +38,18 @@ export interface LeaseCoordinatorDeps {
    * granted a key only when every one of them is its own namespace; without this, any announcer.
    */
   readonly namespacesOf?: (key: WatchKey) => readonly string[];
+  /**
+   * Lease decisions carried out per event-loop turn (default 128); the rest wait for the next turn,
+   * so a thousand sidecars leaving at once do not freeze the hub (each decision may start a
+   * watcher). Decisions are always carried out in the order the table made them.
+   */
+  readonly decisionsPerTurn?: number;
+  /** Runs `fn` on a later event-loop turn (default setImmediate: after pending I/O). */
+  readonly nextTurn?: (fn: () => void) => void;
 }
+
+/** See LeaseCoordinatorDeps.decisionsPerTurn. */
+export const DEFAULT_DECISIONS_PER_TURN = 128;
 
 interface InUse {
   readonly key: WatchKey;
@@ -73,6 +84,13 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly metrics: CoordinatorMetrics;
   private readonly expireIntervalMs: number;
   private timer: TimerHandle | undefined;
+  /** Decisions made by the table, not yet carried out; `queued[head]` is the next one. */
+  private queued: LeaseDecision[] = [];
+  private head = 0;
+  private readonly perTurn: number;
+  /** Decisions this turn may still carry out. */
+  private budget: number;
+  private turnArmed = false;
   private draining = false;
   private closing: Promise<void> | undefined;
 
@@ -91,6 +109,8 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
         },
       }),
     );
+    this.perTurn = Math.max(1, deps.decisionsPerTurn ?? DEFAULT_DECISIONS_PER_TURN);
+    this.budget = this.perTurn;
     this.expireIntervalMs =
       deps.expireIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(this.table.leaseTimeoutMs / 4)));
     this.arm();
@@ -228,8 +248,20 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     return used === undefined || (used.length > 0 && used.every((n) => n === namespace));
   }
 
+  /**
+   * Queues the table's decisions and carries out as many as this turn's budget allows; the rest go
+   * on the next turns. The table has already moved on (its state is the decisions' outcome), so
+   * only their effects wait: a grant to a session that has left meanwhile is a no-op.
+   */
   private apply(decisions: readonly LeaseDecision[]): void {
-    for (const d of decisions) {
+    if (decisions.length > 0) this.queued.push(...decisions);
+    this.work();
+  }
+
+  private work(): void {
+    while (this.head < this.queued.length && this.budget > 0) {
+      const d = this.queued[this.head++] as LeaseDecision;
+      this.budget--;
       try {
         this.carryOut(d);
       } catch (err) {
@@ -237,6 +269,27 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
       }
       this.holderChanged(d.key);
     }
+    if (this.head === this.queued.length) {
+      this.queued = [];
+      this.head = 0;
+    }
+    if (this.budget < this.perTurn) this.armTurn();
+  }
+
+  /** Decisions waiting for a later turn (0 once every decision made so far is carried out). */
+  get pendingDecisions(): number {
+    return this.queued.length - this.head;
+  }
+
+  /** The next turn restores the budget and goes on with the queue. */
+  private armTurn(): void {
+    if (this.turnArmed) return;
+    this.turnArmed = true;
+    (this.deps.nextTurn ?? setImmediate)(() => {
+      this.turnArmed = false;
+      this.budget = this.perTurn;
+      this.work();
+    });
   }
 
   /** Keeps `pps_leases` in step: every holder change comes with a decision about the key, or is
