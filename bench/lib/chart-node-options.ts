@@ -18,3 +18,17 @@ export function chartNodeOptions(): string {
     throw new Error("helm/pulsar-push-scaler/values.yaml: hub.nodeOptions is not a string");
   return v;
 }
+
+/** The hub's memory limit as the chart deploys it (resources.limits.memory in values.yaml), in bytes. */
+export function chartMemoryLimitBytes(): number {
+  const values = parse(readFileSync(join(ROOT, "helm", "pulsar-push-scaler", "values.yaml"), "utf8")) as {
+    resources?: { limits?: { memory?: unknown } };
+  };
+  const v = values.resources?.limits?.memory;
+  const m = typeof v === "string" ? /^(\d+)(Mi|Gi)$/.exec(v) : null;
+  if (!m)
+    throw new Error(
+      `helm/pulsar-push-scaler/values.yaml: resources.limits.memory ${String(v)} is not NNMi or NNGi`,
+    );
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 ** 3 : 1024 ** 2);
+}

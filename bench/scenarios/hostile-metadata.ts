@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import type { ScaledObjectRef } from "../../src/keda/messages.js";
 import { KedaEmulator } from "../../src/keda/keda-emulator.js";
 import { rssBytes } from "../../test/support/proc-status.js";
 import { killAll, startHub, startSim, type HubProc, type Proc } from "../../test/support/programs.js";
@@ -7,11 +6,11 @@ import { ensureSubscription, refFor } from "../../test/support/pulsar.js";
 import { chartNodeOptions } from "../lib/chart-node-options.js";
 import { delay } from "../lib/load.js";
 import { mb } from "../lib/proc-sample.js";
+import { heapOf, peakRss, probe, settledRss } from "./hostile-probes.js";
 import { info, judged, type Figure } from "../lib/report.js";
 import type { Runner } from "../../test/support/runner.js";
-import { sampleSum, scrape } from "../../test/support/scrape.js";
 import type { Scenario, ScenarioContext, ScenarioOutput } from "../lib/scenario.js";
-import { ms, nowMs, summarize } from "../lib/stats.js";
+import { ms, summarize } from "../lib/stats.js";
 
 // A caller with no credentials sends trigger metadata meant to make the hub keep it (issue: 17
 // calls with 3.9 MB topics, or 5,150 with 1,025-byte values, OOMed a chart-capped hub): 4 MB
@@ -45,69 +44,6 @@ function flood(
       resolve((JSON.parse(last) as { rejected: number }).rejected);
     });
   });
-}
-
-/** Calls GetMetrics for `ref` back to back (20 ms apart) until `stop`; latencies and failures. */
-function probe(keda: KedaEmulator, ref: ScaledObjectRef, metricName: string) {
-  const latencies: number[] = [];
-  let failures = 0;
-  let stopped = false;
-  const done = (async () => {
-    while (!stopped) {
-      const t0 = nowMs();
-      try {
-        await keda.getMetrics(ref, metricName);
-        latencies.push(nowMs() - t0);
-      } catch {
-        failures++;
-      }
-      await delay(20);
-    }
-  })();
-  return {
-    latencies,
-    failures: () => failures,
-    stop: async () => {
-      stopped = true;
-      await done;
-    },
-  };
-}
-
-/** The hub's RSS, sampled every 200 ms while `work` runs: the peak. */
-async function peakRss(hub: HubProc, work: Promise<unknown>): Promise<number> {
-  let peak = rssBytes(hub.pid);
-  let running = true;
-  void work.finally(() => (running = false));
-  while (running && hub.isRunning()) {
-    peak = Math.max(peak, rssBytes(hub.pid));
-    await delay(200);
-  }
-  return peak;
-}
-
-/**
- * The hub's RSS once it stops falling (sampled each second, at most 15 s): V8 gives heap pages
- * back a few seconds after a burst of garbage, so an RSS read at once counts garbage as growth.
- */
-async function settledRss(hub: HubProc): Promise<number> {
-  let last = rssBytes(hub.pid);
-  for (let i = 0; i < 15 && hub.isRunning(); i++) {
-    await delay(1000);
-    const now = rssBytes(hub.pid);
-    if (now >= last - MB / 2) return Math.min(now, last);
-    last = now;
-  }
-  return last;
-}
-
-/** The hub's V8 heap and external memory as its /metrics says (what it keeps, not what malloc holds). */
-async function heapOf(hub: HubProc): Promise<string> {
-  const text = await scrape(hub.httpPort);
-  const used = sampleSum(text, "nodejs_heap_size_used_bytes");
-  const total = sampleSum(text, "nodejs_heap_size_total_bytes");
-  const external = sampleSum(text, "nodejs_external_memory_bytes");
-  return `heap ${mb(used)} used of ${mb(total)}, external ${mb(external)}`;
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {

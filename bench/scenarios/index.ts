@@ -3,6 +3,7 @@ import { activation } from "./activation.js";
 import { adminLoad } from "./admin-load.js";
 import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
+import { hostileGateway } from "./hostile-gateway.js";
 import { hostileMetadata } from "./hostile-metadata.js";
 import { readPath } from "./read-path.js";
 import { scrapeCost } from "./scrape-cost.js";
@@ -18,4 +19,5 @@ export const SCENARIOS: readonly Scenario[] = [
   footprint,
   soak,
   hostileMetadata,
+  hostileGateway,
 ];
