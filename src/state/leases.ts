@@ -191,21 +191,22 @@ export class LeaseTable {
   }
 
   /**
-   * Brings `leases` in line, in keyId order: a pending sidecar that no longer announces the key is
-   * revoked; an unheld or hub-held key goes to the best announcer; a key held by a sidecar that no
-   * longer announces it is handed over while that sidecar keeps running. Only leases a change
+   * Brings `leases` in line, in keyId order: a pending sidecar that no longer announces the key (or
+   * is no longer eligible for it) is revoked; an unheld or hub-held key goes to the best announcer;
+   * a key held by a sidecar that no longer announces it (or is no longer eligible) is handed over
+   * while that sidecar keeps running. Only leases a change
    * concerns can be out of line, so callers pass those.
    */
   private reconcile(leases: Lease[]): LeaseDecision[] {
     const out: LeaseDecision[] = [];
     for (const lease of sortById(leases)) {
-      if (lease.pending !== undefined && !this.announces(lease.pending, lease.id)) {
+      if (lease.pending !== undefined && !this.mayHold(lease.pending, lease)) {
         out.push({ kind: "revoke", sidecar: lease.pending, key: lease.key });
         this.setPending(lease, undefined);
       }
       if (lease.pending !== undefined) continue;
       if (lease.current === undefined || lease.current.kind === "hub") out.push(...this.place(lease));
-      else if (!this.announces(lease.current.id, lease.id)) out.push(...this.handOver(lease));
+      else if (!this.mayHold(lease.current.id, lease)) out.push(...this.handOver(lease));
     }
     return out;
   }
@@ -243,8 +244,11 @@ export class LeaseTable {
     return [...out, ...this.reconcile(mine)];
   }
 
-  private announces(sidecar: string, kid: string): boolean {
-    return this.sidecars.get(sidecar)?.announced.has(kid) ?? false;
+  /** Whether a sidecar announces a key and is eligible for it (asked again at every reconcile). */
+  private mayHold(sidecar: string, lease: Lease): boolean {
+    return (
+      (this.sidecars.get(sidecar)?.announced.has(lease.id) ?? false) && this.eligible(sidecar, lease.key)
+    );
   }
 
   private bestAnnouncer(key: WatchKey): string | undefined {

@@ -97,7 +97,7 @@ void describe("LeaseCoordinator: decisions carried out in turns", () => {
   });
 
   void it("a sidecar is granted only keys whose every ScaledObject is in its namespace", () => {
-    const { leases, use, runTurns } = setup(100);
+    const { clock, leases, use, runTurns } = setup(100);
     const [mine, theirs, shared] = [key("mine"), key("theirs"), key("shared")];
     use(mine, { namespace: "team-a", name: "x" });
     use(theirs, { namespace: "team-b", name: "y" });
@@ -109,5 +109,16 @@ void describe("LeaseCoordinator: decisions carried out in turns", () => {
     assert.deepEqual(a.log, ["grant mine"]);
     assert.equal(leases.holderOf(theirs), "hub");
     assert.equal(leases.holderOf(shared), "hub");
+
+    // team-b starts using "mine": at the next reconcile of it (a sidecar announcing it joins), the
+    // hub takes it back from a.
+    leases.observation(a, mine, obs(clock.now(), 1));
+    use(mine, { namespace: "team-b", name: "y" });
+    const b = new FakeSession("b", [mine], "pod-b", "team-a");
+    leases.joined(b, b.hello);
+    runTurns();
+    assert.deepEqual(a.log, ["grant mine", "revoke mine"]);
+    assert.deepEqual(b.log, []);
+    assert.equal(leases.holderOf(mine), "hub");
   });
 });
