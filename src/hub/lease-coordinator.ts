@@ -7,6 +7,7 @@ import type { Observation } from "../state/observation.js";
 import type { WatchDriver, WatchHint } from "../watch/driver.js";
 import type { WatchSink } from "../watch/sink.js";
 import { ClockOffset } from "./clock-offset.js";
+import { DecisionTurns } from "./decision-turns.js";
 import { CloseCode } from "../contract/close-codes.js";
 import type { HelloFrame } from "../contract/frames.js";
 import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
@@ -39,7 +40,7 @@ export interface LeaseCoordinatorDeps {
    */
   readonly namespacesOf?: (key: WatchKey) => readonly string[];
   /**
-   * Lease decisions carried out per event-loop turn (default 128); the rest wait for the next turn,
+   * Lease decisions carried out per event-loop turn (default 64); the rest wait for the next turn,
    * so a thousand sidecars leaving at once do not freeze the hub (each decision may start a
    * watcher). Decisions are always carried out in the order the table made them.
    */
@@ -47,9 +48,6 @@ export interface LeaseCoordinatorDeps {
   /** Runs `fn` on a later event-loop turn (default setImmediate: after pending I/O). */
   readonly nextTurn?: (fn: () => void) => void;
 }
-
-/** See LeaseCoordinatorDeps.decisionsPerTurn. */
-export const DEFAULT_DECISIONS_PER_TURN = 128;
 
 interface InUse {
   readonly key: WatchKey;
@@ -84,13 +82,7 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly metrics: CoordinatorMetrics;
   private readonly expireIntervalMs: number;
   private timer: TimerHandle | undefined;
-  /** Decisions made by the table, not yet carried out; `queued[head]` is the next one. */
-  private queued: LeaseDecision[] = [];
-  private head = 0;
-  private readonly perTurn: number;
-  /** Decisions this turn may still carry out. */
-  private budget: number;
-  private turnArmed = false;
+  private readonly turns: DecisionTurns;
   private draining = false;
   private closing: Promise<void> | undefined;
 
@@ -109,8 +101,12 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
         },
       }),
     );
-    this.perTurn = Math.max(1, deps.decisionsPerTurn ?? DEFAULT_DECISIONS_PER_TURN);
-    this.budget = this.perTurn;
+    this.turns = new DecisionTurns({
+      perform: (d) => this.perform(d),
+      drop: (id) => this.table.sidecarLeft(id),
+      decisionsPerTurn: deps.decisionsPerTurn,
+      nextTurn: deps.nextTurn,
+    });
     this.expireIntervalMs =
       deps.expireIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(this.table.leaseTimeoutMs / 4)));
     this.arm();
@@ -191,9 +187,13 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     this.deps.sink.error(key, { name: errorClass, message });
   }
 
+  /**
+   * The session is gone at once (grants to it are no-ops from now on); the table drops it in turn,
+   * a few per event-loop turn (decision-turns.ts), since a thousand sessions may end in one I/O phase.
+   */
   left(session: SidecarSession, _end: SessionEnd): void {
     this.peers.delete(session.id);
-    this.apply(this.table.sidecarLeft(session.id));
+    this.turns.leave(session.id);
   }
 
   // ---- introspection ------------------------------------------------------------------------
@@ -248,48 +248,29 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     return used === undefined || (used.length > 0 && used.every((n) => n === namespace));
   }
 
-  /**
-   * Queues the table's decisions and carries out as many as this turn's budget allows; the rest go
-   * on the next turns. The table has already moved on (its state is the decisions' outcome), so
-   * only their effects wait: a grant to a session that has left meanwhile is a no-op.
-   */
+  /** Queues the table's decisions; the queue carries them out in order, a budget per turn. */
   private apply(decisions: readonly LeaseDecision[]): void {
-    if (decisions.length > 0) this.queued.push(...decisions);
-    this.work();
+    this.turns.push(decisions);
   }
 
-  private work(): void {
-    while (this.head < this.queued.length && this.budget > 0) {
-      const d = this.queued[this.head++] as LeaseDecision;
-      this.budget--;
-      try {
-        this.carryOut(d);
-      } catch (err) {
-        this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
-      }
-      this.holderChanged(d.key);
+  /** Carries out one decision of the queue (logged, never thrown) and keeps pps_leases in step. */
+  private perform(d: LeaseDecision): void {
+    try {
+      this.carryOut(d);
+    } catch (err) {
+      this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
     }
-    if (this.head === this.queued.length) {
-      this.queued = [];
-      this.head = 0;
-    }
-    if (this.budget < this.perTurn) this.armTurn();
+    this.holderChanged(d.key);
   }
 
   /** Decisions waiting for a later turn (0 once every decision made so far is carried out). */
   get pendingDecisions(): number {
-    return this.queued.length - this.head;
+    return this.turns.pendingDecisions;
   }
 
-  /** The next turn restores the budget and goes on with the queue. */
-  private armTurn(): void {
-    if (this.turnArmed) return;
-    this.turnArmed = true;
-    (this.deps.nextTurn ?? setImmediate)(() => {
-      this.turnArmed = false;
-      this.budget = this.perTurn;
-      this.work();
-    });
+  /** Sessions that left and wait to be dropped from the lease table. */
+  get pendingLeaves(): number {
+    return this.turns.pendingLeaves;
   }
 
   /** Keeps `pps_leases` in step: every holder change comes with a decision about the key, or is

@@ -31,6 +31,8 @@ interface Sidecar {
   lastHeartbeatAt: number;
   /** keyIds of the leases it holds or is taking over: its lease count, and what moves when it goes. */
   readonly leases: Set<string>;
+  /** The announced keys that are in use: its entries in the announcer index. */
+  readonly indexed: Set<string>;
 }
 
 interface Lease {
@@ -63,7 +65,10 @@ const HUB: Holder = Object.freeze({ kind: "hub" });
 export class LeaseTable {
   private readonly sidecars = new Map<string, Sidecar>();
   private readonly leases = new Map<string, Lease>();
-  /** keyId -> the sidecars announcing it. */
+  /**
+   * keyId of a key in use -> the sidecars announcing it. Only keys in use: sidecars may announce
+   * many keys nobody asks about, and indexing those would make every join and leave cost them.
+   */
   private readonly announcers = new Map<string, Set<string>>();
   private readonly eligible: (sidecar: string, key: WatchKey) => boolean;
   readonly leaseTimeoutMs: number;
@@ -79,6 +84,13 @@ export class LeaseTable {
     if (this.leases.has(id)) return [];
     const lease: Lease = { id, key, current: undefined, pending: undefined };
     this.leases.set(id, lease);
+    const by = new Set<string>();
+    for (const s of this.sidecars.values()) {
+      if (!s.announced.has(id)) continue;
+      by.add(s.id);
+      s.indexed.add(id);
+    }
+    this.announcers.set(id, by);
     return this.place(lease);
   }
 
@@ -87,6 +99,8 @@ export class LeaseTable {
     const lease = this.leases.get(keyId(key));
     if (!lease) return [];
     this.leases.delete(lease.id);
+    for (const sid of this.announcers.get(lease.id) ?? []) this.sidecars.get(sid)?.indexed.delete(lease.id);
+    this.announcers.delete(lease.id);
     const out: LeaseDecision[] = [];
     const { pending, current } = lease;
     if (pending !== undefined) out.push({ kind: "revoke", sidecar: pending, key });
@@ -105,21 +119,30 @@ export class LeaseTable {
     const existing = this.sidecars.get(id);
     const touched = new Set(announced);
     if (existing) {
-      for (const k of existing.announced) {
+      for (const k of existing.indexed) {
         touched.add(k);
         this.announcers.get(k)?.delete(id);
-        if (this.announcers.get(k)?.size === 0) this.announcers.delete(k);
       }
+      existing.indexed.clear();
       existing.pod = pod;
       existing.announced = announced;
       existing.lastHeartbeatAt = Math.max(existing.lastHeartbeatAt, now);
     } else {
-      this.sidecars.set(id, { id, pod, announced, lastHeartbeatAt: now, leases: new Set() });
+      this.sidecars.set(id, {
+        id,
+        pod,
+        announced,
+        lastHeartbeatAt: now,
+        leases: new Set(),
+        indexed: new Set(),
+      });
     }
+    const indexed = this.sidecars.get(id)?.indexed;
     for (const k of announced) {
-      let set = this.announcers.get(k);
-      if (!set) this.announcers.set(k, (set = new Set()));
-      set.add(id);
+      const by = this.announcers.get(k);
+      if (!by) continue;
+      by.add(id);
+      indexed?.add(k);
     }
     return this.reconcile(this.leasesOf(touched));
   }
@@ -229,11 +252,7 @@ export class LeaseTable {
     const s = this.sidecars.get(id);
     if (!s) return [];
     this.sidecars.delete(id);
-    for (const k of s.announced) {
-      const set = this.announcers.get(k);
-      set?.delete(id);
-      if (set?.size === 0) this.announcers.delete(k);
-    }
+    for (const k of s.indexed) this.announcers.get(k)?.delete(id);
     const mine = sortById(this.leasesOf(s.leases));
     const out: LeaseDecision[] = [];
     for (const lease of mine) {

@@ -79,6 +79,23 @@ void describe("LeaseCoordinator: decisions carried out in turns", () => {
     assert.deepEqual(leases.holders(), { sidecar: 0, hub: 10, none: 0 });
   });
 
+  void it("many sidecars leaving in one I/O phase are dropped from the table a few per turn", () => {
+    const { clock, hub, leases, use, runTurns } = setup(1000);
+    const keys = Array.from({ length: 40 }, (_, i) => key(`m${i}`));
+    for (const k of keys) use(k);
+    const sidecars = keys.map((k, i) => new FakeSession(`x${String(i).padStart(2, "0")}`, [k]));
+    for (const s of sidecars) leases.joined(s, s.hello);
+    sidecars.forEach((s, i) => leases.observation(s, keys[i] as WatchKey, obs(clock.now(), 1)));
+    runTurns();
+    assert.deepEqual(leases.holders(), { sidecar: 40, hub: 0, none: 0 });
+    for (const s of sidecars) leases.left(s, END);
+    assert.equal(leases.pendingLeaves, 24, "16 dropped in this turn, the rest wait");
+    assert.equal(hub.running.size, 16);
+    runTurns();
+    assert.equal(leases.pendingLeaves, 0);
+    assert.deepEqual(leases.holders(), { sidecar: 0, hub: 40, none: 0 }, "no lease lost");
+  });
+
   void it("decisions keep their order across turns: a key dropped before its start ends stopped", () => {
     const { clock, hub, leases, use, runTurns, engine } = setup(1);
     const [k0, k1] = [KEYS[0] as WatchKey, KEYS[1] as WatchKey];
