@@ -67,6 +67,13 @@ function fleet(runner: Runner, hub: HubProc, mode: "maximal" | "leases", count: 
   };
 }
 
+/** Total GC time (ms) and count by kind, from the hub's /metrics. */
+function gcTimes(text: string) {
+  const sum = (kind: string) => sampleSum(text, "nodejs_gc_duration_seconds_sum", { kind }) * 1000;
+  const count = (kind: string) => sampleSum(text, "nodejs_gc_duration_seconds_count", { kind });
+  return { major: sum("major"), majorCount: count("major"), minor: sum("minor"), minorCount: count("minor") };
+}
+
 async function kedaRef(keda: KedaEmulator, ref: ScaledObjectRef): Promise<string> {
   const metricName = (await keda.getMetricSpec(ref)).metricSpecs[0]?.metricName ?? "";
   await keda.getMetrics(ref, metricName);
@@ -180,6 +187,7 @@ async function massDisconnect(ctx: ScenarioContext, sim: SimProc, procs: Proc[])
     const tookOver = await until(async () => (await leases("sidecar")) === inUse, 120_000, 200);
     const rssBefore = await settledRss(hub);
     const heapBefore = await heapOf(hub); // this scrape also resets the hub's event-loop delay max
+    const gcBefore = gcTimes(await scrape(hub.httpPort));
     const ref0 = refs[0] as ScaledObjectRef;
     const p = probe(keda, ref0, names[0] ?? "");
     ctx.log(`${NAME}: dropping ${outcome.joined} sessions at once`);
@@ -193,6 +201,7 @@ async function massDisconnect(ctx: ScenarioContext, sim: SimProc, procs: Proc[])
     );
     const metrics = await scrape(hub.httpPort);
     const blockMax = sampleSum(metrics, "nodejs_eventloop_lag_max_seconds") * 1000;
+    const gcAfter = gcTimes(metrics);
     const hubHeld = sampleSum(metrics, "pps_leases", { holder: "hub" });
     await p.stop();
     const rssAfter = await settledRss(hub);
@@ -235,6 +244,13 @@ async function massDisconnect(ctx: ScenarioContext, sim: SimProc, procs: Proc[])
         "< 50 ms",
         (v) => v < 50,
         `${lat.n} calls, ${p.failures()} failed, max ${ms(lat.max)}`,
+      ),
+      info(
+        NAME,
+        "hub GC during the drop (nodejs_gc_duration_seconds): major / minor",
+        `${ms(gcAfter.major - gcBefore.major)} in ${gcAfter.majorCount - gcBefore.majorCount} / ${ms(gcAfter.minor - gcBefore.minor)} in ${gcAfter.minorCount - gcBefore.minorCount}`,
+        gcAfter.major - gcBefore.major,
+        "total pause time and count of each kind: a major GC of the freed sessions is one pause",
       ),
       info(NAME, "hub memory (/metrics) before the drop / after it, settled", `${heapBefore} / ${heapAfter}`),
     ];
