@@ -103,11 +103,14 @@ async function maximalHellos(ctx: ScenarioContext, sim: SimProc, procs: Proc[]):
     await delay(1000);
     const rssStart = rssBytes(hub.pid);
     ctx.log(`${NAME}: ${sessions} sessions with maximal hellos, NODE_OPTIONS=${nodeOptions}`);
+    await scrape(hub.httpPort); // resets the hub's event-loop delay max
     const p = probe(keda, ref, metricName);
     const f = fleet(ctx.runner, hub, "maximal", sessions);
     const peak = await peakRss(hub, f.settled);
     const outcome = await f.settled;
-    const held = sampleSum(await scrape(hub.httpPort), "pps_gateway_held_bytes");
+    const metrics = await scrape(hub.httpPort);
+    const held = sampleSum(metrics, "pps_gateway_held_bytes");
+    const blockMax = sampleSum(metrics, "nodejs_eventloop_lag_max_seconds") * 1000;
     await f.drop();
     await p.stop();
     const alive = hub.isRunning();
@@ -145,6 +148,13 @@ async function maximalHellos(ctx: ScenarioContext, sim: SimProc, procs: Proc[]):
         `${outcome.joined} / ${outcome.closed}`,
         outcome.joined,
         `close codes ${JSON.stringify(outcome.codes)}; held ${mb(held)} (pps_gateway_held_bytes)`,
+      ),
+      info(
+        NAME,
+        "hub's longest event-loop block during the maximal hellos",
+        ms(blockMax),
+        blockMax,
+        "nodejs_eventloop_lag_max_seconds: what of the KEDA latency is the hub's own loop",
       ),
     ];
   } finally {
