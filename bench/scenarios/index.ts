@@ -5,6 +5,7 @@ import { arrivals } from "./arrivals.js";
 import { fanOut } from "./fan-out.js";
 import { footprint } from "./footprint.js";
 import { hostileAttacks } from "./hostile-attacks.js";
+import { hostileGateway } from "./hostile-gateway.js";
 import { hostileMetadata } from "./hostile-metadata.js";
 import { partitionPayload } from "./partition-payload.js";
 import { readPath } from "./read-path.js";
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   soak,
   hostileMetadata,
   hostileAttacks,
+  hostileGateway,
 ];

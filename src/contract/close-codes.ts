@@ -21,6 +21,16 @@ export const CloseCode = Object.freeze({
   unsupportedVersion: 4004,
   /** The peer does not read: too many bytes wait to be sent to it. */
   slowConsumer: 4005,
+  /**
+   * Not allowed: the token is not the one of the namespace the hello names, or the hello announces
+   * a key of a cluster the hub does not know. v2 and later (a v1 session gets keyNotLeased).
+   */
+  forbidden: 4006,
+  /**
+   * Over a gateway memory limit: too many keys in the hello, a hello holding too many bytes, or
+   * the gateway's total over its bound. v2 and later (a v1 session gets rateLimited).
+   */
+  overLimit: 4007,
   /** More frames than the rate limit allows. */
   rateLimited: 4008,
   /** No frame within the lease timeout (the socket is terminated; seen locally only). */

@@ -1,9 +1,12 @@
 import { int, str } from "../lib/config-parsers.js";
+import { errorText } from "../lib/errors.js";
 import { field, type Checks, type ConfigOf } from "../lib/config.js";
 import { KEY_TABLE_DEFAULTS } from "../state/key-table-types.js";
 import { DEFAULT_LEASE_TIMEOUT_MS } from "../state/leases.js";
 import { watchTimingsSchema } from "../watch/timings-schema.js";
 import { tokenFromFile } from "../contract/bearer.js";
+import { gatewayLimitsSchema } from "./gateway-flags.js";
+import { readTokensFile, tokenBook, type NamespaceScope, type TokenBook } from "./sidecar-tokens.js";
 
 const MS = int(0, 86_400_000);
 /** The welcome frame carries these two; the contract bounds them to 10..600000 ms. */
@@ -17,7 +20,14 @@ export const hubEngineSchema = {
   sidecarTokenFile: field({
     flag: "sidecar-token-file",
     env: "PPS_SIDECAR_TOKEN_FILE",
-    doc: "file holding the bearer token sidecars must present (re-read on every connect); with neither this nor PPS_SIDECAR_TOKEN the sidecar gateway is off and only hub watchers run",
+    doc: "file holding the bearer token of the hub's own namespace (POD_NAMESPACE, else --namespaces) that sidecars present (re-read on every connect); with none of this, PPS_SIDECAR_TOKEN and --sidecar-tokens-file the sidecar gateway is off and only hub watchers run",
+    parser: str,
+    default: undefined,
+  }),
+  sidecarTokensFile: field({
+    flag: "sidecar-tokens-file",
+    env: "PPS_SIDECAR_TOKENS_FILE",
+    doc: "YAML or JSON file mapping namespace -> file holding that namespace's sidecar token (re-read on every connect); a sidecar's hello must name the namespace of its token",
     parser: str,
     default: undefined,
   }),
@@ -92,6 +102,7 @@ export const hubEngineSchema = {
     parser: int(1, 1_000_000),
     default: KEY_TABLE_DEFAULTS.maxScaledObjects,
   }),
+  ...gatewayLimitsSchema,
   ...watchTimingsSchema,
 };
 
@@ -102,6 +113,13 @@ export function hubEngineRules(cfg: HubEngineConfig, checks: Checks): void {
   if (cfg.sidecarTokenFile !== undefined && cfg.sidecarToken !== undefined) {
     checks.problem("set either --sidecar-token-file or PPS_SIDECAR_TOKEN, not both");
   }
+  if (cfg.sidecarTokensFile !== undefined) {
+    try {
+      readTokensFile(cfg.sidecarTokensFile);
+    } catch (err) {
+      checks.problem(errorText(err));
+    }
+  }
   if (checks.ok("heartbeatIntervalMs", "leaseTimeoutMs") && cfg.heartbeatIntervalMs >= cfg.leaseTimeoutMs) {
     checks.problem(
       `--heartbeat-interval-ms (${cfg.heartbeatIntervalMs}) must be below --lease-timeout-ms (${cfg.leaseTimeoutMs})`,
@@ -109,9 +127,17 @@ export function hubEngineRules(cfg: HubEngineConfig, checks: Checks): void {
   }
 }
 
-/** The expected sidecar token as a function (a file is re-read each time), or undefined: gateway off. */
-export function sidecarTokenSource(cfg: HubEngineConfig): (() => string) | undefined {
-  if (cfg.sidecarTokenFile !== undefined) return tokenFromFile(cfg.sidecarTokenFile);
+/**
+ * The sidecar tokens (files re-read on every call), the single one speaking for `ownScope`, or
+ * undefined: gateway off.
+ */
+export function sidecarTokenBook(cfg: HubEngineConfig, ownScope: NamespaceScope): TokenBook | undefined {
   const token = cfg.sidecarToken;
-  return token !== undefined ? () => token : undefined;
+  const single =
+    cfg.sidecarTokenFile !== undefined
+      ? tokenFromFile(cfg.sidecarTokenFile)
+      : token !== undefined
+        ? () => token
+        : undefined;
+  return tokenBook({ single, singleScope: ownScope, tokensFile: cfg.sidecarTokensFile });
 }

@@ -6,14 +6,16 @@ import type { Logger } from "../lib/logger.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { decodeSidecarFrame, encodeFrame } from "../contract/codec.js";
-import { hubFrameFor } from "../contract/compat.js";
+import { closeCodeForVersion, hubFrameFor } from "../contract/compat.js";
 import { FrameError } from "../contract/errors.js";
 import type { GrantHint, HelloFrame, HubFrame, ReportFrame, SidecarFrame } from "../contract/frames.js";
 import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../contract/limits.js";
 import { PROTOCOL_VERSION, type ProtocolVersion } from "../contract/version.js";
 import { REJECT_CODES, type GatewayMetrics, type GatewayStats, type RejectReason } from "./gateway-stats.js";
 import type { EndCause, SidecarHandler, SidecarSession } from "./gateway-types.js";
+import type { GatewayBudget } from "./gateway-budget.js";
 import { SessionKeys } from "./session-keys.js";
+import { inScope, type NamespaceScope } from "./sidecar-tokens.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface SessionSettings {
@@ -27,7 +29,13 @@ export interface SessionSettings {
 }
 
 export interface SessionContext {
+  /** The namespaces the session's token speaks for: its hello must name one of them. */
+  readonly scope: NamespaceScope;
+  /** Whether the hub knows a cluster: every key of the hello must be of one it knows. */
+  readonly knownCluster: (name: string) => boolean;
   readonly settings: SessionSettings;
+  /** The gateway's count of what sessions hold: a hello is admitted against it. */
+  readonly budget: GatewayBudget;
   readonly handler: SidecarHandler;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -52,6 +60,8 @@ export class GatewaySession implements SidecarSession {
   private ledger = new SessionKeys([]);
   private joined = false;
   private ended = false;
+  /** Bytes reserved in the budget while joined. */
+  private heldBytes = 0;
   private lastFrameAt: number;
   private readonly bucket: TokenBucket;
   private helloTimer: TimerHandle | undefined;
@@ -174,8 +184,9 @@ export class GatewaySession implements SidecarSession {
     this.pod = hello.pod;
     this.namespace = hello.namespace;
     this.sidecarVersion = hello.sidecarVersion;
-    this.keys = hello.keys;
     this.version = hello.v;
+    if (!this.admitted(hello)) return;
+    this.keys = hello.keys;
     this.ledger = new SessionKeys(hello.keys);
     this.send({
       v: PROTOCOL_VERSION,
@@ -193,6 +204,27 @@ export class GatewaySession implements SidecarSession {
     this.armHeartbeat();
     this.armLease(clock.now() + settings.leaseTimeoutMs);
     this.call(() => this.ctx.handler.joined(this, hello));
+  }
+
+  /** The token's namespace and the clusters of the keys; refuses the session (4006) otherwise. */
+  private admitted(hello: HelloFrame): boolean {
+    if (!inScope(this.ctx.scope, hello.namespace)) {
+      this.reject("namespace_forbidden", `token not valid for namespace ${hello.namespace}`);
+      return false;
+    }
+    const foreign = hello.keys.find((k) => !this.ctx.knownCluster(k.cluster));
+    if (foreign) {
+      this.reject("cluster_unknown", `cluster not configured on the hub: ${foreign.cluster}`);
+      return false;
+    }
+    const admitted = this.ctx.budget.admit(hello);
+    if ("over" in admitted) {
+      this.reject(admitted.over, admitted.reason);
+      return false;
+    }
+    this.heldBytes = admitted.bytes;
+    this.ctx.metrics.heldBytes.set(this.ctx.budget.held);
+    return true;
   }
 
   private onReport(frame: ReportFrame): void {
@@ -263,7 +295,7 @@ export class GatewaySession implements SidecarSession {
     if (this.ended) return;
     const text = truncateUtf8(reason, MAX_CLOSE_REASON_BYTES);
     this.finish(code, text, cause);
-    this.ws.close(code, text);
+    this.ws.close(closeCodeForVersion(code, this.version), text);
   }
 
   private finish(code: number, reason: string, cause: EndCause): void {
@@ -276,10 +308,18 @@ export class GatewaySession implements SidecarSession {
     if (cause === "peer" || cause === "closed" || cause === "shutdown")
       this.ctx.logger.info(log, "sidecar left");
     else this.ctx.logger.warn(log, "sidecar session rejected");
+    this.releaseBytes();
     if (!this.joined) return;
     this.ctx.stats.sessionsOpen--;
     this.ctx.metrics.sessionsConnected.dec();
     this.call(() => this.ctx.handler.left(this, { code, reason, cause }));
+  }
+
+  private releaseBytes(): void {
+    if (this.heldBytes === 0) return;
+    this.ctx.budget.release(this.heldBytes);
+    this.heldBytes = 0;
+    this.ctx.metrics.heldBytes.set(this.ctx.budget.held);
   }
 
   private clearTimer(name: "helloTimer" | "heartbeatTimer" | "leaseTimer"): void {

@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import { CloseCode } from "../contract/close-codes.js";
 import type { HubFrame, SidecarFrame } from "../contract/frames.js";
+import type { OverLimit } from "./gateway-budget.js";
 
 /** Why the gateway answered an upgrade with an HTTP error instead of a WebSocket. */
 export type UpgradeRejection = "not_found" | "unauthorized" | "unavailable";
@@ -17,7 +18,13 @@ export type RejectReason =
   | "key_not_leased"
   | "rate_limited"
   | "slow_consumer"
-  | "lease_timeout";
+  | "lease_timeout"
+  /** The hello names a namespace its token does not speak for. */
+  | "namespace_forbidden"
+  /** The hello announces a key of a cluster the hub does not know. */
+  | "cluster_unknown"
+  /** Over a gateway memory bound (gateway-budget.ts): keys per hello, bytes per session, total. */
+  | OverLimit;
 
 /** The close code of each reject reason. */
 export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freeze({
@@ -32,6 +39,11 @@ export const REJECT_CODES: Readonly<Record<RejectReason, number>> = Object.freez
   rate_limited: CloseCode.rateLimited,
   slow_consumer: CloseCode.slowConsumer,
   lease_timeout: CloseCode.leaseTimeout,
+  namespace_forbidden: CloseCode.forbidden,
+  cluster_unknown: CloseCode.forbidden,
+  too_many_keys: CloseCode.overLimit,
+  session_too_large: CloseCode.overLimit,
+  gateway_full: CloseCode.overLimit,
 });
 
 /** Counters of the gateway, for tests and introspection (/metrics reads GatewayMetrics). A plain object; `stats()` returns a copy. */
@@ -72,6 +84,11 @@ export function emptyStats(): GatewayStats {
       rate_limited: 0,
       slow_consumer: 0,
       lease_timeout: 0,
+      namespace_forbidden: 0,
+      cluster_unknown: 0,
+      too_many_keys: 0,
+      session_too_large: 0,
+      gateway_full: 0,
     },
     reportsAfterRevoke: 0,
     framesNotSent: 0,
@@ -98,6 +115,8 @@ export interface GatewayMetrics {
   readonly rejections: Counter<"stage" | "reason">;
   /** The hub's one check of sidecar reports: a report racing a revoke is dropped, not fatal. */
   readonly reportsDropped: Counter;
+  /** What joined sessions hold, as the gateway counts it against --gateway-max-bytes. */
+  readonly heldBytes: Gauge;
 }
 
 export function createGatewayMetrics(register: Registry): GatewayMetrics {
@@ -117,6 +136,11 @@ export function createGatewayMetrics(register: Registry): GatewayMetrics {
     reportsDropped: new Counter({
       name: "pps_hub_reports_dropped_total",
       help: "sidecar reports the hub dropped because they raced a revoke (the sidecar had not seen it yet)",
+      registers,
+    }),
+    heldBytes: new Gauge({
+      name: "pps_gateway_held_bytes",
+      help: "bytes the joined sidecar sessions hold, as counted against --gateway-max-bytes",
       registers,
     }),
   };

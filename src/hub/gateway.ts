@@ -8,7 +8,8 @@ import { peerCertificateVerified } from "../lib/http.js";
 import type { Logger } from "../lib/logger.js";
 import { CloseCode } from "../contract/close-codes.js";
 import { LIMITS } from "../contract/limits.js";
-import { refuseUpgrade, SIDECAR_PATH, upgradeAuthorized } from "../contract/upgrade.js";
+import { refuseUpgrade, SIDECAR_PATH } from "../contract/upgrade.js";
+import { DEFAULT_GATEWAY_LIMITS, GatewayBudget, type GatewayLimits } from "./gateway-budget.js";
 import { GatewaySession, type SessionSettings } from "./gateway-session.js";
 import {
   copyStats,
@@ -19,12 +20,18 @@ import {
   type UpgradeRejection,
 } from "./gateway-stats.js";
 import type { SidecarHandler, SidecarSession } from "./gateway-types.js";
+import { scopeOf, type NamespaceScope, type TokenBook } from "./sidecar-tokens.js";
 
 export { SIDECAR_PATH };
 
 export interface GatewayOptions {
-  /** Expected bearer token, read on every upgrade (a mounted Secret may rotate). */
-  readonly token: () => string;
+  /**
+   * The sidecar tokens with the namespaces each speaks for, read on every upgrade (a mounted Secret
+   * may rotate). A hello must name a namespace of its token.
+   */
+  readonly tokens: TokenBook;
+  /** Whether the hub knows a Pulsar cluster: a hello announcing a key of another is refused (default: any). */
+  readonly knownCluster?: (name: string) => boolean;
   readonly handler: SidecarHandler;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -51,6 +58,8 @@ export interface GatewayOptions {
   readonly closeGraceMs?: number;
   /** HTTPS with a client CA: an upgrade without a verified client certificate gets 401. */
   readonly peerCertificateRequired?: boolean;
+  /** What sessions may hold (default DEFAULT_GATEWAY_LIMITS); a hello beyond is closed 4007. */
+  readonly limits?: GatewayLimits;
 }
 
 /**
@@ -69,6 +78,7 @@ export class SidecarGateway {
   private readonly closedWaiters = new Map<GatewaySession, () => void>();
   private readonly counters = emptyStats();
   private readonly metrics: GatewayMetrics;
+  private readonly budget: GatewayBudget;
   private closing: Promise<void> | undefined;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     this.upgrade(req, socket, head);
@@ -82,6 +92,7 @@ export class SidecarGateway {
     this.path = options.path ?? SIDECAR_PATH;
     this.maxConnections = options.maxConnections ?? 2048;
     this.closeGraceMs = options.closeGraceMs ?? 2000;
+    this.budget = new GatewayBudget(options.limits ?? DEFAULT_GATEWAY_LIMITS);
     this.settings = {
       helloTimeoutMs: options.helloTimeoutMs ?? 5000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
@@ -103,6 +114,11 @@ export class SidecarGateway {
   /** Sessions that joined and have not left. */
   sessions(): SidecarSession[] {
     return [...this.sessionSet].filter((s) => s.open);
+  }
+
+  /** Bytes the joined sessions hold, as counted against the limits. */
+  heldBytes(): number {
+    return this.budget.held;
   }
 
   /** A copy of the counters. */
@@ -147,11 +163,11 @@ export class SidecarGateway {
     const pathname = new URL(req.url ?? "/", "http://gateway").pathname;
     if (pathname !== this.path) return this.refuse(socket, 404, "not_found");
     if (this.closing) return this.refuse(socket, 503, "unavailable");
-    let expected: string;
+    let scope: NamespaceScope | undefined;
     try {
-      expected = this.options.token();
+      scope = scopeOf(req.headers.authorization, this.options.tokens());
     } catch (err) {
-      this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar token");
+      this.options.logger.error({ err: errorText(err) }, "cannot read the sidecar tokens");
       return this.refuse(socket, 503, "unavailable");
     }
     if (this.options.peerCertificateRequired === true && !peerCertificateVerified(req)) {
@@ -161,14 +177,17 @@ export class SidecarGateway {
       );
       return this.refuse(socket, 401, "unauthorized");
     }
-    if (!upgradeAuthorized(req, expected)) {
+    if (scope === undefined) {
       this.options.logger.warn({ remote: req.socket.remoteAddress }, "sidecar upgrade without a valid token");
       return this.refuse(socket, 401, "unauthorized");
     }
     if (this.sessionSet.size >= this.maxConnections) return this.refuse(socket, 503, "unavailable");
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const session: GatewaySession = new GatewaySession(ws, req.socket.remoteAddress ?? "", {
+        scope,
+        knownCluster: this.options.knownCluster ?? (() => true),
         settings: this.settings,
+        budget: this.budget,
         handler: this.options.handler,
         clock: this.clock,
         logger: this.options.logger,

@@ -10,10 +10,12 @@ import { WatchEngine } from "../watch/engine.js";
 import { LocalWatchDriver } from "../watch/local-driver.js";
 import { retryAfterWithin, type WatchTimings } from "../watch/timings.js";
 import { capacityRefusedCounter } from "./capacity-metrics.js";
-import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
+import { sidecarTokenBook, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
+import { gatewayLimitsOf } from "./gateway-flags.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
+import type { NamespaceScope } from "./sidecar-tokens.js";
 
 export interface HubStateDeps {
   readonly clusters: readonly ClusterConfig[];
@@ -24,6 +26,8 @@ export interface HubStateDeps {
   readonly config: HubEngineConfig;
   /** Checked watcher timings (timingsFromConfig). */
   readonly timings: WatchTimings;
+  /** The namespaces the single sidecar token speaks for: the hub's own (hubTokenScope). */
+  readonly tokenScope: NamespaceScope;
 }
 
 export interface HubState {
@@ -73,6 +77,7 @@ export function createHubState(deps: HubStateDeps): HubState {
     leaseTimeoutMs: cfg.leaseTimeoutMs,
     logger: logger.child({ component: "leases" }),
     registry: deps.registry,
+    namespacesOf: (key) => engine.namespacesOf(key),
     hubDriver: (hubSink) =>
       new LocalWatchDriver({
         cluster: (name) => pulsar.get(name),
@@ -94,15 +99,17 @@ export function createHubState(deps: HubStateDeps): HubState {
       return gateway !== undefined;
     },
     attachGateway(server, opts) {
-      const token = sidecarTokenSource(cfg);
-      if (!token) {
+      const tokens = sidecarTokenBook(cfg, deps.tokenScope);
+      if (!tokens) {
         log.warn(
-          "no sidecar token (--sidecar-token-file or PPS_SIDECAR_TOKEN): the sidecar gateway is off, only hub watchers run",
+          "no sidecar token (--sidecar-token-file, PPS_SIDECAR_TOKEN or --sidecar-tokens-file): the sidecar gateway is off, only hub watchers run",
         );
         return;
       }
+      const known = new Set(deps.clusters.map((c) => c.name));
       gateway = attachSidecarGateway(server, {
-        token,
+        tokens,
+        knownCluster: (name) => known.has(name),
         handler: coordinator,
         logger: logger.child({ component: "gateway" }),
         clock,
@@ -110,6 +117,7 @@ export function createHubState(deps: HubStateDeps): HubState {
         leaseTimeoutMs: cfg.leaseTimeoutMs,
         metrics: gatewayMetrics,
         peerCertificateRequired: opts?.peerCertificateRequired ?? false,
+        limits: gatewayLimitsOf(cfg),
       });
       log.info({ path: SIDECAR_PATH }, "sidecar gateway on");
     },

@@ -7,6 +7,7 @@ import type { Observation } from "../state/observation.js";
 import type { WatchDriver, WatchHint } from "../watch/driver.js";
 import type { WatchSink } from "../watch/sink.js";
 import { ClockOffset } from "./clock-offset.js";
+import { DecisionTurns } from "./decision-turns.js";
 import { CloseCode } from "../contract/close-codes.js";
 import type { HelloFrame } from "../contract/frames.js";
 import type { ArrivalReport, SessionEnd, SidecarHandler, SidecarSession } from "./gateway-types.js";
@@ -33,6 +34,19 @@ export interface LeaseCoordinatorDeps {
   readonly logger?: Logger;
   /** Where the coordinator's instruments register (the hub's registry; default a fresh one). */
   readonly registry?: Registry;
+  /**
+   * The namespaces of the ScaledObjects using a key (the engine's record of uses). A sidecar is
+   * granted a key only when every one of them is its own namespace; without this, any announcer.
+   */
+  readonly namespacesOf?: (key: WatchKey) => readonly string[];
+  /**
+   * Lease decisions carried out per event-loop turn (default 64); the rest wait for the next turn,
+   * so a thousand sidecars leaving at once do not freeze the hub (each decision may start a
+   * watcher). Decisions are always carried out in the order the table made them.
+   */
+  readonly decisionsPerTurn?: number;
+  /** Runs `fn` on a later event-loop turn (default setImmediate: after pending I/O). */
+  readonly nextTurn?: (fn: () => void) => void;
 }
 
 interface InUse {
@@ -68,11 +82,15 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   private readonly metrics: CoordinatorMetrics;
   private readonly expireIntervalMs: number;
   private timer: TimerHandle | undefined;
+  private readonly turns: DecisionTurns;
   private draining = false;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: LeaseCoordinatorDeps) {
-    this.table = new LeaseTable({ leaseTimeoutMs: deps.leaseTimeoutMs });
+    this.table = new LeaseTable({
+      leaseTimeoutMs: deps.leaseTimeoutMs,
+      eligible: (sidecar, key) => this.eligible(sidecar, key),
+    });
     this.metrics = new CoordinatorMetrics(deps.registry ?? new Registry());
     this.hub = deps.hubDriver(
       countingSink(deps.sink, {
@@ -84,6 +102,12 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
         arrivalsStatus: (key, s) => this.metrics.arrivalState(keyId(key), s.kind),
       }),
     );
+    this.turns = new DecisionTurns({
+      perform: (d) => this.perform(d),
+      drop: (id) => this.table.sidecarLeft(id),
+      decisionsPerTurn: deps.decisionsPerTurn,
+      nextTurn: deps.nextTurn,
+    });
     this.expireIntervalMs =
       deps.expireIntervalMs ?? Math.max(10, Math.min(1000, Math.floor(this.table.leaseTimeoutMs / 4)));
     this.arm();
@@ -164,9 +188,13 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     this.deps.sink.error(key, { name: errorClass, message });
   }
 
+  /**
+   * The session is gone at once (grants to it are no-ops from now on); the table drops it in turn,
+   * a few per event-loop turn (decision-turns.ts), since a thousand sessions may end in one I/O phase.
+   */
   left(session: SidecarSession, _end: SessionEnd): void {
     this.peers.delete(session.id);
-    this.apply(this.table.sidecarLeft(session.id));
+    this.turns.leave(session.id);
   }
 
   // ---- introspection ------------------------------------------------------------------------
@@ -213,15 +241,37 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** A sidecar speaks only for its namespace: it may watch a key no other namespace uses. */
+  private eligible(sidecar: string, key: WatchKey): boolean {
+    const namespace = this.peers.get(sidecar)?.session.namespace;
+    if (namespace === undefined) return false;
+    const used = this.deps.namespacesOf?.(key);
+    return used === undefined || (used.length > 0 && used.every((n) => n === namespace));
+  }
+
+  /** Queues the table's decisions; the queue carries them out in order, a budget per turn. */
   private apply(decisions: readonly LeaseDecision[]): void {
-    for (const d of decisions) {
-      try {
-        this.carryOut(d);
-      } catch (err) {
-        this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
-      }
-      this.holderChanged(d.key);
+    this.turns.push(decisions);
+  }
+
+  /** Carries out one decision of the queue (logged, never thrown) and keeps pps_leases in step. */
+  private perform(d: LeaseDecision): void {
+    try {
+      this.carryOut(d);
+    } catch (err) {
+      this.deps.logger?.error({ err, decision: d.kind, key: keyId(d.key) }, "lease decision failed");
     }
+    this.holderChanged(d.key);
+  }
+
+  /** Decisions waiting for a later turn (0 once every decision made so far is carried out). */
+  get pendingDecisions(): number {
+    return this.turns.pendingDecisions;
+  }
+
+  /** Sessions that left and wait to be dropped from the lease table. */
+  get pendingLeaves(): number {
+    return this.turns.pendingLeaves;
   }
 
   /** Keeps `pps_leases` in step: every holder change comes with a decision about the key, or is

@@ -9,6 +9,7 @@ import { createKedaService } from "../keda/service.js";
 import { runSteps } from "../lib/shutdown.js";
 import { signalled } from "../lib/signals.js";
 import { startHubHttp } from "../lib/http.js";
+import { hubTokenScope } from "./sidecar-tokens.js";
 import { grpcTls, httpTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
 import { createHubState } from "./hub-state.js";
 
@@ -32,7 +33,16 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (served.warning) log.warn({ namespaces: "all" }, served.warning);
 
   const registry = programRegistry();
-  const state = createHubState({ clusters, clock: systemClock, logger, registry, config: cfg, timings });
+  const tokenScope = hubTokenScope(process.env["POD_NAMESPACE"], served.namespaces);
+  const state = createHubState({
+    clusters,
+    clock: systemClock,
+    logger,
+    registry,
+    config: cfg,
+    timings,
+    tokenScope,
+  });
   const health = new Health({
     state: state.reader,
     clock: systemClock,

@@ -195,6 +195,11 @@ export class WatchEngine {
     return this.table.keys().flatMap((k) => this.table.report(k, now) ?? []);
   }
 
+  /** The namespaces of the ScaledObjects using a key (who may watch it for the hub). */
+  namespacesOf(key: WatchKey): string[] {
+    return [...new Set(this.table.usersOf(key).map((u) => u.so.namespace))];
+  }
+
   /** Read-only view of one key, or undefined when it is not in use. */
   keyReport(key: WatchKey): KeyReport | undefined {
     return this.table.report(key, this.clock.now());

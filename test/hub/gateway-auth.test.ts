@@ -28,9 +28,9 @@ void test("upgrade: a rotated token applies to the next upgrade; an unreadable o
   let current = "first";
   let broken = false;
   const h = await startGateway({
-    token: () => {
+    tokens: () => {
       if (broken) throw new Error("ENOENT: /var/run/token");
-      return current;
+      return [{ token: current, namespaces: "all" }];
     },
   });
   t.after(() => h.close());

@@ -85,7 +85,8 @@ export async function startGateway(
   const logger: Logger = createLogger("debug", sink);
   const handler = new RecordingHandler(grantOnJoin);
   const server = createServer((_req, res) => res.writeHead(404).end());
-  const gateway = new SidecarGateway(server, { token: () => TOKEN, handler, logger, ...options });
+  const tokens = () => [{ token: TOKEN, namespaces: "all" as const }];
+  const gateway = new SidecarGateway(server, { tokens, handler, logger, ...options });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/sidecars`;
   return {

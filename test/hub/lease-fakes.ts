@@ -9,7 +9,6 @@ import type { WatchDriver, WatchHint } from "../../src/watch/driver.js";
  * Like the gateway's session, grant and revoke are idempotent and grant refuses unannounced keys.
  */
 export class FakeSession implements SidecarSession {
-  readonly namespace = "apps";
   readonly sidecarVersion = "test";
   readonly remoteAddress = "127.0.0.1";
   readonly log: string[] = [];
@@ -22,6 +21,7 @@ export class FakeSession implements SidecarSession {
     readonly id: string,
     readonly keys: readonly WatchKey[],
     readonly pod = `pod-${id}`,
+    readonly namespace = "apps",
   ) {}
 
   get open(): boolean {

@@ -54,12 +54,12 @@ export class FakeSidecar {
   }
 
   /** Sends hello for `keys` and waits for the welcome. */
-  async hello(keys: readonly WatchKey[], pod = "consumer-0"): Promise<WelcomeFrame> {
+  async hello(keys: readonly WatchKey[], pod = "consumer-0", namespace = "default"): Promise<WelcomeFrame> {
     this.send({
       v: PROTOCOL_VERSION,
       type: "hello",
       pod,
-      namespace: "default",
+      namespace,
       keys,
       sidecarVersion: "test",
     });
