@@ -5,6 +5,7 @@ import { before, test } from "node:test";
 import { readTokensFile } from "../../src/hub/sidecar-tokens.js";
 import { tempDir } from "../support/temp-dir.js";
 import {
+  TEST_TOKEN,
   assertHelmPresent,
   container,
   envOf,
@@ -83,7 +84,15 @@ void test("sidecarTokens: off by default; a Secret without its namespaces is ref
     envOf(container(findOne(objs, "Deployment"), "hub")).get("PPS_SIDECAR_TOKENS_FILE"),
     undefined,
   );
-  const r = helm(["template", "pps", CHART, "--set", "sidecarTokens.secretName=team-tokens"]);
+  const r = helm([
+    "template",
+    "pps",
+    CHART,
+    "--set",
+    `sidecarToken.value=${TEST_TOKEN}`,
+    "--set",
+    "sidecarTokens.secretName=team-tokens",
+  ]);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /sidecarTokens.secretName needs sidecarTokens.namespaces/);
 });
