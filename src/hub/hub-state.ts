@@ -14,6 +14,9 @@ import { sidecarTokenSource, type HubEngineConfig } from "./engine-flags.js";
 import { attachSidecarGateway, SIDECAR_PATH, type SidecarGateway } from "./gateway.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
+import { safeUrl } from "../pulsar/safe-url.js";
+import { ActivationLog, recordingReader } from "./status/activation-log.js";
+import type { StatusInput } from "./status/status-model.js";
 
 export interface HubStateDeps {
   readonly clusters: readonly ClusterConfig[];
@@ -27,7 +30,10 @@ export interface HubStateDeps {
 }
 
 export interface HubState {
+  /** What the KEDA service reads; its activation pushes are recorded for the status page. */
   readonly reader: StateReader;
+  /** A snapshot of what the status page shows (status-model.ts builds /status.json from it). */
+  statusInput(): StatusInput;
   /**
    * Attaches the sidecar gateway to the hub's HTTP server at /v1/sidecars. Without a sidecar token
    * the gateway stays off (logged as a warning) and the hub watches every key itself.
@@ -84,9 +90,22 @@ export function createHubState(deps: HubStateDeps): HubState {
   engine.start();
   let gateway: SidecarGateway | undefined;
   let closing: Promise<void> | undefined;
+  const activations = new ActivationLog();
+  const stalenessMs = cfg.stalenessMs ?? 3 * deps.timings.slowPollMs;
+  const clusterUrls = Object.fromEntries(deps.clusters.map((c) => [c.name, safeUrl(c.adminUrl)]));
 
   return {
-    reader: engine,
+    reader: recordingReader(engine, engine, activations, clock),
+    statusInput: () => ({
+      now: clock.now(),
+      stalenessMs,
+      gatewayOn: gateway !== undefined,
+      clusters: clusterUrls,
+      keys: engine.keys(),
+      holderOf: (key) => coordinator.holderOf(key),
+      sidecars: coordinator.sidecars(),
+      activations: activations.recent(),
+    }),
     get gatewayOn() {
       return gateway !== undefined;
     },

@@ -11,11 +11,12 @@ import { signalled } from "../lib/signals.js";
 import { startHubHttp } from "../lib/http.js";
 import { grpcTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
 import { createHubState } from "./hub-state.js";
+import { statusRoutes } from "./status/status-page.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";
 const DESCRIPTION =
   "Serves KEDA's external scaler gRPC service (external-push) for the ScaledObjects of a namespace,\n" +
-  "plus /healthz, /readyz and /metrics over HTTP.";
+  "plus /healthz, /readyz, /metrics and the status page (/status) over HTTP.";
 
 /** The hub's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
@@ -65,6 +66,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       live: () => true,
       registry,
       logger: logger.child({ component: "http" }),
+      ...(cfg.statusPage === "on" && { routes: statusRoutes(() => state.statusInput()) }),
     });
   } catch (err) {
     await runSteps(log, [
@@ -83,6 +85,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       clusters: clusters.map((c) => c.name),
       namespaces: served.namespaces,
       sidecarGateway: state.gatewayOn,
+      statusPage: cfg.statusPage === "on" ? `http://127.0.0.1:${http.port}/status` : "off",
     },
     "hub ready",
   );
