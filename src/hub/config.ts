@@ -30,14 +30,14 @@ export const hubSchema = {
   httpPort: field({
     flag: "http-port",
     env: "PPS_HTTP_PORT",
-    doc: "port of /healthz, /readyz and /metrics (0 picks a free port)",
+    doc: "port of /healthz, /readyz, /metrics and the status page (0 picks a free port)",
     parser: int(0, 65535),
     default: 8080,
   }),
   statusPage: field({
     flag: "status-page",
     env: "PPS_STATUS_PAGE",
-    doc: "`on` serves the live status page at /status and /status.json on the HTTP port; `off` answers both with 404",
+    doc: "`on` serves the live status page at /status and /status.json on the HTTP port; `off` answers them with 404",
     parser: oneOf(["on", "off"] as const),
     default: "on",
   }),
