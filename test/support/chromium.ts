@@ -32,7 +32,7 @@ export interface BrowserPage {
 
 export interface Browser {
   newPage(): Promise<BrowserPage>;
-  /** Kills chromium and removes its profile folder. */
+  /** Closes chromium (its helper processes too) and removes its profile folder. */
   close(): Promise<void>;
 }
 
@@ -146,9 +146,13 @@ export async function launchChromium(): Promise<Browser> {
       };
     },
     async close() {
-      child.kill("SIGKILL");
+      // Browser.close lets chromium end its helper processes, which write into the profile until
+      // they exit; a SIGKILL of the main process only would leave them writing while it is removed.
+      const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await browser.send("Browser.close").catch(() => child.kill("SIGKILL"));
       await exited;
-      rmSync(profile, { recursive: true, force: true });
+      clearTimeout(kill);
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }

@@ -48,7 +48,7 @@ const STATUS_CSS = `body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; 
 table { border-collapse: collapse; margin-bottom: 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-td.topic, td.subscription { font-family: ui-monospace, monospace; word-break: break-all; }
+td.topic, td.subscription { font-family: ui-monospace, monospace; overflow-wrap: anywhere; min-width: 14em; }
 td.verdict { font-weight: bold; }
 .active { background: #d9f2d9; }
 .inactive { background: #eee; }
