@@ -103,6 +103,8 @@ export class Autoscaler {
       this.lastError = text;
       return;
     }
+    // The first reading after UNAVAILABLE is always shown: it is the recovery.
+    if (this.lastError !== undefined) this.last = undefined;
     this.lastError = undefined;
     this.resolveFirstOk();
     this.d.stats.maxBacklog = Math.max(this.d.stats.maxBacklog, r.backlog);

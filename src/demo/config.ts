@@ -10,9 +10,16 @@ export const demoSchema = {
   duration: field({
     flag: "duration",
     env: "PPS_DEMO_DURATION",
-    doc: "stop after this many seconds and print a summary (0 runs until Ctrl-C)",
+    doc: "run the burst loop for this many seconds, then print a summary (0 runs until Ctrl-C); unset: the narrated story (about 15 s), then a summary",
     parser: int(0, 86_400),
-    default: 0,
+    default: undefined,
+  }),
+  storyStepTimeoutMs: field({
+    flag: "story-step-timeout-ms",
+    env: "PPS_DEMO_STORY_STEP_TIMEOUT_MS",
+    doc: "how long a chapter of the story waits for what it shows before the demo fails (exit 1)",
+    parser: MS,
+    default: 20_000,
   }),
   json: field({
     flag: "json",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KedaEmulator } from "../keda/keda-emulator.js";
@@ -14,7 +14,8 @@ import { demoSchema, demoSettings, type DemoConfig } from "./config.js";
 import { ConsumerDeployment } from "./deployment.js";
 import { LeaseTracker } from "./leases.js";
 import { emptyStats, summaryEvent } from "./stats.js";
-import { createTimeline, type Timeline } from "./timeline.js";
+import { runStory } from "./story.js";
+import { createTimeline, type DemoEvent, type Timeline } from "./timeline.js";
 import { BurstProducer, ensureSubscription, type TrafficTarget } from "./traffic.js";
 
 const USAGE = "pulsar-push-scaler demo [flags]";
@@ -94,7 +95,12 @@ export async function run(argv: readonly string[]): Promise<number> {
 
 async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal): Promise<number> {
   const startedAt = Date.now();
-  const { emit } = timeline;
+  // Every event goes to the timeline, then to the story's listeners (story.ts waits on them).
+  const listeners = new Set<(e: DemoEvent) => void>();
+  const emit = (e: DemoEvent): void => {
+    timeline.emit(e);
+    for (const l of [...listeners]) l(e);
+  };
   const stats = emptyStats();
   const logDir = mkdtempSync(join(tmpdir(), "pps-demo-"));
   const tokenFile = join(logDir, "sidecar-token");
@@ -193,39 +199,65 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
       sidecars: names,
       startupMs: readyAt - startedAt,
       logDir,
+      statusUrl: `http://127.0.0.1:${hub.httpPort}/status`,
     });
 
     const scaler = autoscaler;
-    const burst = (): void => {
-      if (stopping) return;
+    const publish = (count: number): void => {
       scaler.burstStarted(Date.now());
-      emit({ type: "publish", count: cfg.burstSize });
-      producer.burst(cfg.burstSize).then(
+      emit({ type: "publish", count });
+      producer.burst(count).then(
         ({ sent }) => void (stats.published += sent),
         (err: unknown) => {
           if (!stopping) emit({ type: "problem", source: "publish", message: errorText(err) });
         },
       );
-      later(cfg.burstEveryMs, burst);
     };
-    later(cfg.firstBurstMs, burst);
-    if (cfg.killSidecarAt > 0 && sidecars.length > 0) {
-      later(cfg.killSidecarAt * 1000, () => {
-        const name = leases.anySidecarHolder() ?? names[names.length - 1];
-        const victim = sidecars.find((c) => c.name === name);
-        if (!victim?.isRunning()) return;
-        emit({ type: "sidecar-killed", name: victim.name, signal: "SIGKILL" });
-        void victim.kill();
-      });
+    const killLeaseHolder = (): string | undefined => {
+      const name = leases.anySidecarHolder() ?? names[names.length - 1];
+      const victim = sidecars.find((c) => c.name === name);
+      if (!victim?.isRunning()) return undefined;
+      emit({ type: "sidecar-killed", name: victim.name, signal: "SIGKILL" });
+      void victim.kill();
+      return victim.name;
+    };
+    let code = 0;
+    if (cfg.duration === undefined) {
+      const story = await runStory(
+        {
+          emit,
+          events: (l) => (listeners.add(l), () => void listeners.delete(l)),
+          publish,
+          burstSize: cfg.burstSize,
+          killLeaseHolder,
+          pulsarDown: () => sim.control.faults({ pathPattern: "/admin/", count: -1, status: 503 }),
+          pulsarUp: () => sim.control.reset(),
+          stepTimeoutMs: cfg.storyStepTimeoutMs,
+          now: Date.now,
+        },
+        signal.done,
+      );
+      if (!signal.requested()) {
+        code = story.ok ? 0 : 1;
+        signal.stop(story.ok ? "the story is told" : "the story stopped");
+      }
+    } else {
+      const burst = (): void => {
+        if (stopping) return;
+        publish(cfg.burstSize);
+        later(cfg.burstEveryMs, burst);
+      };
+      later(cfg.firstBurstMs, burst);
+      if (cfg.killSidecarAt > 0 && sidecars.length > 0) later(cfg.killSidecarAt * 1000, killLeaseHolder);
+      if (cfg.duration > 0)
+        later(cfg.duration * 1000, () => signal.stop(`duration of ${cfg.duration} s reached`));
     }
-    if (cfg.duration > 0)
-      later(cfg.duration * 1000, () => signal.stop(`duration of ${cfg.duration} s reached`));
 
     const reason = await signal.done;
     emit({ type: "stopping", reason });
     await shutdown();
     emit(summaryEvent(stats, Date.now() - readyAt));
-    return 0;
+    return code;
   } finally {
     await shutdown();
   }
@@ -258,6 +290,8 @@ async function runDemo(cfg: DemoConfig, timeline: Timeline, signal: StopSignal):
       ["stopping the sidecars", () => stopEach(children.filter((c) => c.name !== "hub"))],
       ["stopping the hub", () => stopEach(children)],
       ["closing the simulator", () => sim.close()],
+      // The children are gone: their logs and the token file go with the demo.
+      ["removing the temp files", () => rmSync(logDir, { recursive: true, force: true })],
     ]);
   }
 }

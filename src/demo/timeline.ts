@@ -13,6 +13,21 @@ export type DemoEvent =
       readonly sidecars: readonly string[];
       readonly startupMs: number;
       readonly logDir: string;
+      /** The hub's status page, when it serves one. */
+      readonly statusUrl?: string;
+    }
+  | {
+      /** A chapter of the story (story.ts): `start` says what comes, `done` what was measured. */
+      readonly type: "chapter";
+      readonly index: number;
+      readonly of: number;
+      readonly state: "start" | "done";
+      readonly text: string;
+      readonly ms?: number;
+    }
+  | {
+      readonly type: "story-summary";
+      readonly chapters: readonly { readonly title: string; readonly ms: number; readonly detail: string }[];
     }
   | { readonly type: "publish"; readonly count: number }
   | {
@@ -32,7 +47,7 @@ export type DemoEvent =
   | { readonly type: "unavailable"; readonly code: string; readonly message: string }
   | {
       readonly type: "problem";
-      readonly source: "publish" | "consumer" | "shutdown";
+      readonly source: "publish" | "consumer" | "shutdown" | "story";
       readonly message: string;
     }
   | {
@@ -81,7 +96,17 @@ export function describe(e: DemoEvent): { label: string; text: string } {
     case "ready":
       return {
         label: "ready",
-        text: `sim :${e.simPort} (arrivals over ${e.serviceUrl}, WebSocket off)  hub grpc :${e.hubGrpcPort} http :${e.hubHttpPort}  sidecars ${e.sidecars.join(",") || "none"}  (started in ${ms(e.startupMs)}; logs in ${e.logDir})`,
+        text: `sim :${e.simPort} (arrivals over ${e.serviceUrl}, WebSocket off)  hub grpc :${e.hubGrpcPort} http :${e.hubHttpPort}  sidecars ${e.sidecars.join(",") || "none"}  (started in ${ms(e.startupMs)}; logs in ${e.logDir})${e.statusUrl ? `  status page ${e.statusUrl}` : ""}  Ctrl-C stops`,
+      };
+    case "chapter":
+      return {
+        label: e.state === "start" ? `STORY ${e.index}/${e.of}` : "  done",
+        text: e.ms === undefined ? e.text : `${e.text} (${ms(e.ms)})`,
+      };
+    case "story-summary":
+      return {
+        label: "story",
+        text: e.chapters.map((c) => `${c.title}: ${c.detail} in ${ms(c.ms)}`).join("; "),
       };
     case "publish":
       return { label: "publish", text: `burst of ${e.count} messages` };

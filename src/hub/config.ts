@@ -1,4 +1,4 @@
-import { int, list, str } from "../lib/config-parsers.js";
+import { int, list, oneOf, str } from "../lib/config-parsers.js";
 import { field, loadConfig, type Checks, type ConfigOf, type LoadResult } from "../lib/config.js";
 import { logLevelField } from "../lib/logger.js";
 import type { TlsFiles } from "../lib/tls-files.js";
@@ -31,9 +31,16 @@ export const hubSchema = {
   httpPort: field({
     flag: "http-port",
     env: "PPS_HTTP_PORT",
-    doc: "port of /healthz, /readyz and /metrics (0 picks a free port)",
+    doc: "port of /healthz, /readyz, /metrics and the status page (0 picks a free port)",
     parser: int(0, 65535),
     default: 8080,
+  }),
+  statusPage: field({
+    flag: "status-page",
+    env: "PPS_STATUS_PAGE",
+    doc: "`on` serves the live status page at /status and /status.json on the HTTP port; `off` answers them with 404",
+    parser: oneOf(["on", "off"] as const),
+    default: "on",
   }),
   namespaces: field({
     flag: "namespaces",

@@ -16,6 +16,10 @@ import { gatewayLimitsOf } from "./gateway-flags.js";
 import { createGatewayMetrics } from "./gateway-stats.js";
 import { LeaseCoordinator } from "./lease-coordinator.js";
 import type { NamespaceScope } from "./sidecar-tokens.js";
+import { safeUrl } from "../pulsar/safe-url.js";
+import { chooseTransport } from "../pulsar/transport-choice.js";
+import { ActivationLog, recordingReader } from "./status/activation-log.js";
+import type { StatusInput } from "./status/status-model.js";
 
 export interface HubStateDeps {
   readonly clusters: readonly ClusterConfig[];
@@ -31,7 +35,10 @@ export interface HubStateDeps {
 }
 
 export interface HubState {
+  /** What the KEDA service reads; its activation pushes are recorded for the status page. */
   readonly reader: StateReader;
+  /** A snapshot of what the status page shows (status-model.ts builds /status.json from it). */
+  statusInput(): StatusInput;
   /**
    * Attaches the sidecar gateway to the hub's HTTP server at /v1/sidecars. Without a sidecar token
    * the gateway stays off (logged as a warning) and the hub watches every key itself.
@@ -92,9 +99,24 @@ export function createHubState(deps: HubStateDeps): HubState {
   engine.start();
   let gateway: SidecarGateway | undefined;
   let closing: Promise<void> | undefined;
+  const activations = new ActivationLog();
+  const stalenessMs = cfg.stalenessMs ?? 3 * deps.timings.slowPollMs;
+  const clusterUrls = Object.fromEntries(deps.clusters.map((c) => [c.name, safeUrl(c.adminUrl)]));
+  const transports = Object.fromEntries(deps.clusters.map((c) => [c.name, chooseTransport(c).source]));
 
   return {
-    reader: engine,
+    reader: recordingReader(engine, engine, activations, clock),
+    statusInput: () => ({
+      now: clock.now(),
+      stalenessMs,
+      gatewayOn: gateway !== undefined,
+      clusters: clusterUrls,
+      transports,
+      keys: engine.keys(),
+      holderOf: (key) => coordinator.holderOf(key),
+      sidecars: coordinator.sidecars(),
+      activations: activations.recent(),
+    }),
     get gatewayOn() {
       return gateway !== undefined;
     },

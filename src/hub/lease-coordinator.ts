@@ -17,9 +17,10 @@ import {
   emptyCoordinatorStats,
   type CoordinatorStats,
   type HolderCounts,
+  type SidecarInfo,
 } from "./lease-stats.js";
 
-export type { CoordinatorStats, HolderCounts } from "./lease-stats.js";
+export type { CoordinatorStats, HolderCounts, SidecarInfo } from "./lease-stats.js";
 
 export interface LeaseCoordinatorDeps {
   readonly clock: Clock;
@@ -223,6 +224,24 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
   holderOf(key: WatchKey): string | undefined {
     const h = this.table.holderOf(key);
     return h === undefined ? undefined : h.kind === "hub" ? "hub" : h.id;
+  }
+
+  /** The connected sidecars, with how many keys each announced and holds (the status page). */
+  sidecars(): SidecarInfo[] {
+    const held = new Map<string, number>();
+    for (const u of this.inUse.values()) {
+      const h = this.table.holderOf(u.key);
+      if (h?.kind === "sidecar") held.set(h.id, (held.get(h.id) ?? 0) + 1);
+    }
+    return [...this.peers.values()].map(({ session: s, clock }) => ({
+      id: s.id,
+      pod: s.pod,
+      namespace: s.namespace,
+      sidecarVersion: s.sidecarVersion,
+      announced: s.keys.length,
+      held: held.get(s.id) ?? 0,
+      clockOffsetMs: clock.offsetMs,
+    }));
   }
 
   /** The sidecar taking a key over, if any. */

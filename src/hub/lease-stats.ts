@@ -17,6 +17,20 @@ export interface CoordinatorStats {
   arrivals: { hub: number; sidecar: number };
 }
 
+/** A connected sidecar as the status page shows it. */
+export interface SidecarInfo {
+  readonly id: string;
+  readonly pod: string;
+  readonly namespace: string;
+  readonly sidecarVersion: string;
+  /** Keys announced in its hello. */
+  readonly announced: number;
+  /** Keys in use it holds the lease of. */
+  readonly held: number;
+  /** Hub minus sidecar clock (ms), once it sent a heartbeat. */
+  readonly clockOffsetMs: number | undefined;
+}
+
 export type HolderKind = "sidecar" | "hub" | "none";
 
 /** The state of a hub watcher's arrival reader; anything but connected means polling alone. */

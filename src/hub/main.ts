@@ -12,11 +12,12 @@ import { startHubHttp } from "../lib/http.js";
 import { hubTokenScope } from "./sidecar-tokens.js";
 import { grpcTls, httpTls, hubSchema, loadHubConfig, servedNamespaces } from "./config.js";
 import { createHubState } from "./hub-state.js";
+import { statusRoutes } from "./status/status-page.js";
 
 const USAGE = "pulsar-push-scaler hub [flags]";
 const DESCRIPTION =
   "Serves KEDA's external scaler gRPC service (external-push) for the ScaledObjects of a namespace,\n" +
-  "plus /healthz, /readyz, /metrics and the sidecar endpoint over HTTP (or HTTPS).";
+  "plus /healthz, /readyz, /metrics, the status page (/status) and the sidecar endpoint over HTTP (or HTTPS).";
 
 /** The hub's composition root: the one place that builds things. */
 export async function run(argv: readonly string[]): Promise<number> {
@@ -77,6 +78,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       live: () => true,
       registry,
       logger: logger.child({ component: "http" }),
+      ...(cfg.statusPage === "on" && { routes: statusRoutes(() => state.statusInput()) }),
     });
   } catch (err) {
     await runSteps(log, [
@@ -97,6 +99,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       clusters: clusters.map((c) => c.name),
       namespaces: served.namespaces,
       sidecarGateway: state.gatewayOn,
+      statusPage: cfg.statusPage === "on" ? `http://127.0.0.1:${http.port}/status` : "off",
     },
     "hub ready",
   );

@@ -24,7 +24,19 @@ export interface HubHttpOptions {
    * sidecar endpoint checks `peerCertificateVerified` on its upgrade.
    */
   readonly tls?: TlsFiles;
+  /** More GET routes by exact path (the status page); a route answers with a full reply. */
+  readonly routes?: Readonly<Record<string, HttpRoute>>;
 }
+
+/** A reply of an extra route: its status, headers (content-type at least) and body. */
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** An extra GET route; `query` is the request's query string parsed. */
+export type HttpRoute = (query: URLSearchParams) => HttpReply | Promise<HttpReply>;
 
 export interface HubHttp {
   /** The node http.Server, so a later issue can attach a WebSocket `upgrade` handler. */
@@ -95,12 +107,19 @@ function httpsServer(
   return server;
 }
 
-/** /healthz, /readyz and /metrics on node:http (node:https with `tls`). */
+/** /healthz, /readyz and /metrics on node:http (node:https with `tls`), plus the extra routes given. */
 export async function startHubHttp(opts: HubHttpOptions): Promise<HubHttp> {
   const { registry } = opts;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? "/").split("?")[0];
+    const [path = "/", query = ""] = (req.url ?? "/").split("?", 2);
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed\n");
+    const route = Object.hasOwn(opts.routes ?? {}, path) ? opts.routes?.[path] : undefined;
+    if (route) {
+      const reply = await route(new URLSearchParams(query));
+      res.writeHead(reply.status, { "cache-control": "no-store", ...reply.headers });
+      res.end(reply.body);
+      return;
+    }
     switch (path) {
       case "/healthz":
         return (opts.live?.() ?? true) ? send(res, 200, "ok\n") : send(res, 503, "shutting down\n");

@@ -61,6 +61,8 @@ export interface KeyReport<A extends string = string> {
   readonly arrivals: A | undefined;
   readonly rules: readonly { rule: ActivationRule; refs: number; active: boolean | undefined }[];
   readonly scaledObjects: number;
+  /** The ScaledObjects using the key and their rules (the status page names them). */
+  readonly users: readonly { so: ScaledObjectName; rule: ActivationRule }[];
   readonly streams: number;
 }
 
@@ -231,6 +233,7 @@ export class KeyState<H = undefined, A extends string = string> {
       arrivals: this.arrivals,
       rules: this.subscribedRules(),
       scaledObjects: this.uses.size,
+      users: [...this.uses.values()].map((u) => ({ so: u.so, rule: u.rule })),
       streams: this.streams,
     };
   }
