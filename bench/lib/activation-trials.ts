@@ -13,8 +13,13 @@ export interface PushTrialsOptions {
   readonly topic: string;
   readonly subscription: string;
   readonly trials: number;
-  /** Longest wait for the key to go inactive, and for a push. */
+  /** Longest wait for the key to go inactive, for the re-arm, and for a push. */
   readonly timeoutMs?: number;
+  /**
+   * True once the watcher's tripwire is armed again (after the drain it re-arms, then says
+   * `connected`): a publish before that is seen by polling, not timed as a push.
+   */
+  readonly armed?: () => Promise<boolean>;
 }
 
 export interface TrialsResult {
@@ -27,7 +32,7 @@ export interface TrialsResult {
 
 /**
  * Activation trials on one StreamIsActive stream: drain the subscription (SimControl.ack) and wait
- * until IsActive answers false; then publish one message over the WebSocket producer and time
+ * until IsActive answers false (and `armed`, when given); then publish one message over the WebSocket producer and time
  * until `true` arrives on the stream.
  */
 export async function pushTrials(o: PushTrialsOptions): Promise<TrialsResult> {
@@ -57,6 +62,8 @@ export async function pushTrials(o: PushTrialsOptions): Promise<TrialsResult> {
       if (!inactive) throw new Error(`trial ${i}: the key did not go inactive within ${timeoutMs} ms`);
       // A push racing the drain would be counted against the next trial: let it land first.
       await delay(5);
+      if (o.armed && !(await until(o.armed, timeoutMs, 2)))
+        throw new Error(`trial ${i}: the tripwire was not re-armed within ${timeoutMs} ms`);
       const before = pushes;
       const got = new Promise<number | undefined>((resolve) => {
         const timer = setTimeout(() => resolve(undefined), timeoutMs);

@@ -6,7 +6,7 @@ import { BinaryArrivalSource, type BinaryTiming } from "./binary/arrival-source.
 import type { ClusterConfig } from "./cluster.js";
 import { NoArrivals } from "./no-arrivals.js";
 import type { ArrivalSource } from "./ports.js";
-import type { ReaderTiming } from "./reader-connection.js";
+import type { ReaderTiming } from "./reader-options.js";
 import { safeUrl } from "./safe-url.js";
 import type { TransportChoice } from "./transport-choice.js";
 

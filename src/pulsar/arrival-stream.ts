@@ -3,7 +3,8 @@ import type { Logger } from "../lib/logger.js";
 import type { AuthProvider } from "./auth/provider.js";
 import type { ClusterConfig } from "./cluster.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "./ports.js";
-import { ReaderConnection, type ReaderTiming } from "./reader-connection.js";
+import { ReaderConnection } from "./reader-connection.js";
+import type { ReaderTiming } from "./reader-options.js";
 import type { ArrivalEvent } from "./snapshot.js";
 import { partitionName, topicPath, type TopicName } from "./topic-name.js";
 

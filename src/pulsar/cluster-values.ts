@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { intSchema, urlSchema } from "../lib/config-parsers.js";
+import { checkServiceUrl, SERVICE_URL_SHAPE } from "./binary/service-url.js";
 
 /**
  * The rule of each cluster value, the one place: the --pulsar-* flags (cluster-schema.ts) and the
@@ -32,35 +33,11 @@ export const ARRIVALS_MODES = ["auto", "binary", "websocket", "off"] as const;
 export type ArrivalsMode = (typeof ARRIVALS_MODES)[number];
 export const ARRIVALS = v.picklist(ARRIVALS_MODES, `expected one of ${ARRIVALS_MODES.join(", ")}`);
 
-const SERVICE_URL_SHAPE = "expected pulsar://host:6650 or pulsar+ssl://host:6651";
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d*))?$/;
-
-/** The problem of a broker service URL, or its normal form `scheme://host:port`. */
-function serviceUrlOf(raw: string): { url: string } | { problem: string } {
-  const bad = (why: string) => ({ problem: `${SERVICE_URL_SHAPE}: ${why}` });
-  const m = /^(pulsar|pulsar\+ssl):\/\/(.*)$/i.exec(raw.trim());
-  if (!m) return bad("the scheme must be pulsar or pulsar+ssl");
-  const scheme = (m[1] ?? "").toLowerCase();
-  const rest = (m[2] ?? "").replace(/\/$/, "");
-  if (rest.includes(",")) return bad("one host (a list of hosts is not supported)");
-  if (rest.includes("@")) return bad("no user in the URL (credentials come from auth)");
-  if (/[/?#]/.test(rest)) return bad("nothing after host:port (no path or query)");
-  const hp = HOST_PORT.exec(rest);
-  if (!hp) return bad(rest === "" ? "the host is missing" : `bad host ${JSON.stringify(rest)}`);
-  const portText = hp[2];
-  // Pulsar's clients default the port by scheme; the normal form says it.
-  const port = portText === undefined ? (scheme === "pulsar" ? 6650 : 6651) : Number(portText);
-  if (portText === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return bad("the port must be an integer in 1..65535");
-  }
-  return { url: `${scheme}://${hp[1] ?? ""}:${port}` };
-}
-
-/** A Pulsar binary-protocol service URL (broker or proxy), normalized to `scheme://host:port`. */
+/** A Pulsar binary-protocol service URL (broker or proxy), normalized to `scheme://host:port`: the client's own parser checks it. */
 export const SERVICE_URL: v.GenericSchema<string, string> = v.pipe(
   v.string(SERVICE_URL_SHAPE),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const r = serviceUrlOf(dataset.value);
+    const r = checkServiceUrl(dataset.value);
     if ("problem" in r) {
       addIssue({ message: r.problem });
       return NEVER;

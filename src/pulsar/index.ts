@@ -5,7 +5,7 @@ import { createArrivalSource, type ClusterArrivals } from "./arrival-sources.js"
 import { createAuthProvider, readPem } from "./auth/index.js";
 import type { ClusterConfig } from "./cluster.js";
 import type { BinaryTiming } from "./binary/arrival-source.js";
-import type { ReaderTiming } from "./reader-connection.js";
+import type { ReaderTiming } from "./reader-options.js";
 import { chooseTransport, describeTransport, type TransportChoice } from "./transport-choice.js";
 
 export {
@@ -26,7 +26,7 @@ export { createAuthProvider, type AuthProvider, type TlsClientOptions } from "./
 export type { ClusterConfig, PulsarAuth } from "./cluster.js";
 export * from "./errors.js";
 export type { ArrivalSource, ArrivalStatus, ArrivalSubscription, StatsReader } from "./ports.js";
-export type { ReaderTiming } from "./reader-connection.js";
+export type { ReaderTiming } from "./reader-options.js";
 export { safeUrl } from "./safe-url.js";
 export type { ArrivalEvent, SubscriptionSnapshot, SubscriptionType, TopicSnapshot } from "./snapshot.js";
 export { parsePartitionMetadata, parseSubscriptionList, parseTopicStats } from "./stats-parser.js";

@@ -45,7 +45,7 @@ void test("lookup: Redirect asks again at the given broker with its authoritativ
     // The consumer's connection to the owner is the lookup's own: one per broker.
     await p.get(owner.url);
     assert.equal(owner.peers.all.length, 1);
-    assert.deepEqual(p.counters(), { open: 2, opened: 2 });
+    assert.deepEqual(p.counters(), { open: 2, opened: 2, idleClosed: 0 });
   } finally {
     await p.close();
     await service.close();

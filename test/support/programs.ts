@@ -59,8 +59,13 @@ export interface SimProc extends Proc {
   readonly control: SimControl;
 }
 
-/** `pulsar-push-scaler sim` on `port` (0 = any free port). */
-export async function startSim(runner: Runner, port = 0, logLevel = "info"): Promise<SimProc> {
+/** `pulsar-push-scaler sim` on `port` (0 = any free port); `extraArgs` e.g. `--websocket off`. */
+export async function startSim(
+  runner: Runner,
+  port = 0,
+  logLevel = "info",
+  extraArgs: readonly string[] = [],
+): Promise<SimProc> {
   const p = await startProc(runner, {
     name: "sim",
     file: CLI,
@@ -75,6 +80,7 @@ export async function startSim(runner: Runner, port = 0, logLevel = "info"): Pro
       "127.0.0.1",
       "--log-level",
       logLevel,
+      ...extraArgs,
     ],
     ready: (r) => r["msg"] === "simulator ready",
   });

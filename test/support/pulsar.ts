@@ -26,6 +26,21 @@ export async function adminBacklog(adminUrl: string, topic: string, sub: string)
   return body.subscriptions?.[sub]?.msgBacklog ?? NaN;
 }
 
+/**
+ * Consumers on the topic (any subscription) holding a permit: an armed tripwire or a reader
+ * waiting for its next message. A fired tripwire holds none until it is re-armed.
+ */
+export async function armedConsumers(adminUrl: string, topic: string): Promise<number> {
+  const res = await fetch(`${adminUrl}/admin/v2/persistent/${TENANT_NS}/${encodeURIComponent(topic)}/stats`);
+  const body = (await res.json()) as {
+    subscriptions?: Record<string, { consumers?: { availablePermits?: number }[] }>;
+  };
+  let armed = 0;
+  for (const s of Object.values(body.subscriptions ?? {}))
+    for (const c of s.consumers ?? []) if ((c.availablePermits ?? 0) > 0) armed++;
+  return armed;
+}
+
 /** A WebSocket producer (`/ws/v2/producer/...`); `send()` resolves on the broker's `ok`. */
 export class Producer {
   private seq = 0;

@@ -17,6 +17,8 @@ import { TripwireConsumer } from "./tripwire.js";
 export interface BinaryTiming extends ConnectionTiming {
   /** Resubscribe and reconnect backoff with jitter (default 100 ms doubling to 30 s). */
   readonly backoff?: BackoffOptions;
+  /** A pooled connection idle (no consumer, no request) this long is closed (default 60000). */
+  readonly idleCloseMs?: number;
 }
 
 export interface BinaryArrivalOptions {
@@ -86,6 +88,7 @@ export class BinaryArrivalSource extends EventEmitter<BinaryArrivalEvents> imple
       onBytes: (n) => {
         this.bytes += n;
       },
+      ...(o.timing?.idleCloseMs === undefined ? {} : { idleCloseMs: o.timing.idleCloseMs }),
     });
   }
 

@@ -107,6 +107,11 @@ export class BinaryConnection extends EventEmitter<ConnectionEvents> {
     return this.consumers.size;
   }
 
+  /** No consumer registered and no request awaiting its reply: nothing would notice a close. */
+  get idle(): boolean {
+    return this.consumers.size === 0 && this.pending.size === 0;
+  }
+
   /** Sends a command; false when the connection is already closed. */
   send(command: Command): boolean {
     if (this.closedWith !== undefined) return false;

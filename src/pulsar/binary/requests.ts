@@ -17,6 +17,11 @@ export class PendingRequests {
     private readonly url: string,
   ) {}
 
+  /** Requests still waiting for their reply. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   /** Resolves with the reply to `command` (sent by the caller), or rejects after `ms`. */
   wait(id: bigint, command: Command, ms: number): Promise<Command> {
     return new Promise<Command>((resolve, reject) => {
