@@ -14,6 +14,7 @@ import {
   type SubscriptionSnapshot,
   type TransportChoice,
 } from "../pulsar/index.js";
+import { NoFreshDataError, notObserved } from "../state/errors.js";
 import { metricOf, observationActive } from "../state/key-state.js";
 import type { Observation } from "../state/observation.js";
 import { toObservation } from "../watch/watcher.js";
@@ -59,8 +60,19 @@ interface Partitioning {
  */
 function readingOf(spec: TriggerSpec, obs: Observation) {
   const value = metricOf(obs, spec.activation.metric);
+  // The hub's read fails the same way (src/state/key-table.ts): no number it did not observe.
+  if (value === undefined) throw notObserved(spec.key, spec.metric);
   const isActive = observationActive(obs, spec.activation);
   return { value, isActive, answer: metricValueOf(spec, value) };
+}
+
+function attemptReading(spec: TriggerSpec, obs: Observation) {
+  try {
+    return readingOf(spec, obs);
+  } catch (err) {
+    if (err instanceof NoFreshDataError) return err;
+    throw err;
+  }
 }
 
 /** Reads, after a failure, what helps explain it; a second failure only means less detail. */
@@ -139,13 +151,17 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
     // The watcher's read and reading (src/watch/watcher.ts): with isPartitionedTopic absent the
     // admin client asks /partitions first, as it does for the hub.
     const given = spec.isPartitionedTopic;
-    const snap = await stats.topicStats(spec.topic, given);
+    // The age's costly field only for an age trigger; its age counts from the request's start.
+    const startedAt = Date.now();
+    const snap = await stats.topicStats(spec.topic, given, {
+      earliestTimeInBacklog: spec.metric === "backlogAgeSeconds",
+    });
     part = {
       partitioned: given ?? snap.partitions > 0,
       partitions: snap.partitions,
       determinedBy: given === undefined ? "detected" : "metadata",
     };
-    const obs = toObservation(snap, spec.subscription, 0);
+    const obs = toObservation(snap, spec.subscription, startedAt);
     const sub = subscriptionPart(spec.subscription, subscriptionOf(snap, spec.subscription));
     // Asked last, once the reads succeeded: the topic exists (a reader asked about it creates
     // nothing), and no subscription list of this run shows the reader.
@@ -154,7 +170,18 @@ export async function inspect(input: InspectInput, deps: InspectDeps): Promise<R
         ? await askWebSocket(opened.arrivals, spec.topic, snap.partitions)
         : undefined;
     const arrivals = arrivalsPart(chooseTransport(cluster, ws));
-    const { value, isActive, answer } = readingOf(spec, obs);
+    const reading = attemptReading(spec, obs);
+    if (reading instanceof NoFreshDataError) {
+      const error = {
+        class: reading.name,
+        message: reading.message,
+        title: `the stats carry no ${spec.metric}`,
+        hint: "msgBacklogBytes needs backlogSize, backlogAgeSeconds earliestMsgPublishTimeInBacklog (Pulsar 2.10.0 or later); msgBacklog works with any broker",
+        grpcCode: "UNAVAILABLE" as const,
+      };
+      return finish(false, { ...base, ...known, topic: part, subscription: sub, arrivals, error });
+    }
+    const { value, isActive, answer } = reading;
     const replicas = replicasFor(
       value,
       spec.msgBacklogThreshold,

@@ -66,6 +66,8 @@ export const observation: Validator<Observation> = obj<Observation>({
   msgRateOut: finite(0),
   consumers: count,
   partitions: int(0, LIMITS.maxPartition + 1),
+  msgBacklogBytes: optional(count),
+  backlogAgeSeconds: optional(finite(0)),
   observedAt: epochMs,
 });
 

@@ -21,7 +21,12 @@ export const METADATA_VALUE_MAX_BYTES = 1024;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const METRICS: readonly MetricKind[] = ["msgBacklog", "msgBacklogNoDelayed"];
+const METRICS: readonly MetricKind[] = [
+  "msgBacklog",
+  "msgBacklogNoDelayed",
+  "msgBacklogBytes",
+  "backlogAgeSeconds",
+];
 /** Go's strconv.ParseBool, which KEDA uses. */
 const TRUE = ["1", "t", "T", "TRUE", "true", "True"];
 const FALSE = ["0", "f", "F", "FALSE", "false", "False"];

@@ -5,6 +5,13 @@ import type { MetricKind } from "../state/key.js";
 export const METRIC_NAME_MAX = 56;
 const HASH_LEN = 10;
 const PREFIX = "pulsar-";
+/** The metric kind in the name; msgBacklog's names stay as they were before the other kinds. */
+const SUFFIX: Readonly<Record<MetricKind, string>> = {
+  msgBacklog: "",
+  msgBacklogNoDelayed: "nodelayed-",
+  msgBacklogBytes: "bytes-",
+  backlogAgeSeconds: "age-",
+};
 
 export interface MetricNameInput {
   readonly cluster: string;
@@ -24,7 +31,7 @@ function readable(s: string): string {
 }
 
 /**
- * `pulsar-<topic-local>-<subscription>[-nodelayed]-<hash>`, only [a-z0-9-], at most METRIC_NAME_MAX
+ * `pulsar-<topic-local>-<subscription>[-nodelayed|-bytes|-age]-<hash>`, only [a-z0-9-], at most METRIC_NAME_MAX
  * characters. The readable part is lower-cased, squeezed and truncated, so it alone can collide
  * (case, punctuation, tenant/namespace, cluster); the hash suffix, over the exact inputs, always
  * follows it and keeps different inputs apart.
@@ -34,7 +41,7 @@ export function metricNameFor(input: MetricNameInput): string {
     .update(JSON.stringify([input.cluster, input.topic, input.subscription, input.metric]))
     .digest("hex")
     .slice(0, HASH_LEN);
-  const suffix = input.metric === "msgBacklogNoDelayed" ? "nodelayed-" : "";
+  const suffix = SUFFIX[input.metric];
   const budget = METRIC_NAME_MAX - PREFIX.length - suffix.length - HASH_LEN - 1;
   const body = [readable(input.topicLocal), readable(input.subscription)].filter((p) => p !== "").join("-");
   const cut = body.slice(0, budget).replace(/-+$/, "");

@@ -7,7 +7,7 @@ import type { ClusterConfig } from "./cluster.js";
 import { mapHttpError, mapTransportError } from "./error-mapping.js";
 import { AuthenticationError } from "./errors.js";
 import { httpRequest, type HttpResponse } from "./http-request.js";
-import type { StatsReader } from "./ports.js";
+import type { StatsRead, StatsReader } from "./ports.js";
 import { safeUrl } from "./safe-url.js";
 import type { TopicSnapshot } from "./snapshot.js";
 import { parsePartitionMetadata, parseSubscriptionList, parseTopicStats } from "./stats-parser.js";
@@ -63,15 +63,21 @@ export class AdminClient implements StatsReader {
     this.partitionCache = new LRUCache({ max: 10_000 });
   }
 
-  async topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot> {
+  async topicStats(topic: TopicName, partitioned?: boolean, read?: StatsRead): Promise<TopicSnapshot> {
     const known = partitioned === undefined ? await this.partitions(topic) : undefined;
     const isPartitioned = partitioned ?? (known ?? 0) > 0;
     const kind: AdminPathKind = isPartitioned ? "partitioned-stats" : "stats";
     // perPartition=true: the per-partition map is the only way to notice partitions the broker
     // left out of the totals (stats-parser.ts); it costs payload
     // (bench/scenarios/partition-payload.ts: about x100 at 100 partitions).
-    const path = isPartitioned ? "partitioned-stats?perPartition=true" : "stats";
-    return this.get(topic, path, kind, (r) => parseTopicStats(r.body, topic, r.url, known, isPartitioned));
+    // subscriptionBacklogSize=true: backlogSize in bytes (msgBacklogBytes); the broker's default
+    // changed between versions, so it is asked for.
+    const earliest = read?.earliestTimeInBacklog === true;
+    const query = `subscriptionBacklogSize=true${earliest ? "&getEarliestTimeInBacklog=true" : ""}`;
+    const path = isPartitioned ? `partitioned-stats?perPartition=true&${query}` : `stats?${query}`;
+    return this.get(topic, path, kind, (r) =>
+      parseTopicStats(r.body, topic, r.url, known, isPartitioned, earliest),
+    );
   }
 
   /** Partition count from `/partitions` (0: not partitioned), cached for the TTL. */

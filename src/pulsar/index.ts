@@ -25,7 +25,7 @@ export {
 export { createAuthProvider, type AuthProvider, type TlsClientOptions } from "./auth/index.js";
 export type { ClusterConfig, PulsarAuth } from "./cluster.js";
 export * from "./errors.js";
-export type { ArrivalSource, ArrivalStatus, ArrivalSubscription, StatsReader } from "./ports.js";
+export type { ArrivalSource, ArrivalStatus, ArrivalSubscription, StatsRead, StatsReader } from "./ports.js";
 export type { ReaderTiming } from "./reader-options.js";
 export { safeUrl } from "./safe-url.js";
 export type { ArrivalEvent, SubscriptionSnapshot, SubscriptionType, TopicSnapshot } from "./snapshot.js";

@@ -1,6 +1,15 @@
 import type { ArrivalEvent, TopicSnapshot } from "./snapshot.js";
 import type { TopicName } from "./topic-name.js";
 
+/** Optional, costly parts of a stats read. */
+export interface StatsRead {
+  /**
+   * `getEarliestTimeInBacklog=true`: the broker reads the first backlog entry of every
+   * subscription (a ledger read each) to report `earliestMsgPublishTimeInBacklog`.
+   */
+  readonly earliestTimeInBacklog?: boolean;
+}
+
 /**
  * What the watcher needs from Pulsar. The real implementations are the admin client and the
  * WebSocket arrival stream of this folder; tests use hand-written fakes of these interfaces.
@@ -10,7 +19,7 @@ export interface StatsReader {
    * Stats of a topic. `partitioned: true` reads `partitioned-stats?perPartition=true` (all partitions or an error), `false`
    * reads `stats`, `undefined` auto-detects with `/partitions` (cached). Rejects with a PulsarError.
    */
-  topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot>;
+  topicStats(topic: TopicName, partitioned?: boolean, read?: StatsRead): Promise<TopicSnapshot>;
 }
 
 /**

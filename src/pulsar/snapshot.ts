@@ -10,6 +10,13 @@ export interface SubscriptionSnapshot {
   readonly type: SubscriptionType | undefined;
   readonly msgRateOut: number;
   readonly consumers: number;
+  /** `backlogSize` in bytes; undefined when the broker did not compute it (-1 or absent). */
+  readonly backlogSize?: number;
+  /**
+   * `earliestMsgPublishTimeInBacklog` (epoch ms, broker clock) when asked for with
+   * `getEarliestTimeInBacklog=true`: 0 = no backlog; undefined = not asked for.
+   */
+  readonly earliestMsgPublishTimeInBacklog?: number;
 }
 
 /** Typed result of `/stats` or `/partitioned-stats` (totals over every partition). */

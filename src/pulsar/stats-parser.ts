@@ -64,7 +64,12 @@ function durability(doc: Doc): boolean | undefined {
   return typeof v === "boolean" ? v : undefined;
 }
 
-function parseSubscription(name: string, doc: Doc, url: string): SubscriptionSnapshot {
+/** `backlogSize`: -1 (not computed: `subscriptionBacklogSize=false`) or absent = undefined. */
+function backlogSize(doc: Doc, where: string, url: string): number | undefined {
+  return doc["backlogSize"] === -1 ? undefined : optionalCount(doc, "backlogSize", where, url);
+}
+
+function parseSubscription(name: string, doc: Doc, url: string, earliest: boolean): SubscriptionSnapshot {
   const where = `subscriptions[${JSON.stringify(name.slice(0, 100))}].`;
   const msgBacklog = count(doc, "msgBacklog", where, url);
   const msgDelayed = optionalCount(doc, "msgDelayed", where, url);
@@ -84,7 +89,19 @@ function parseSubscription(name: string, doc: Doc, url: string): SubscriptionSna
     type: typeof type === "string" && TYPES.has(type) ? (type as SubscriptionType) : undefined,
     msgRateOut: count(doc, "msgRateOut", where, url),
     consumers: consumers.length,
+    ...optional("backlogSize", backlogSize(doc, where, url)),
+    // Absent from a broker before 2.10.0 (apache/pulsar#12523): left out, never a 0.
+    ...(earliest
+      ? optional(
+          "earliestMsgPublishTimeInBacklog",
+          optionalCount(doc, "earliestMsgPublishTimeInBacklog", where, url),
+        )
+      : {}),
   });
+}
+
+function optional<K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> {
+  return v === undefined ? {} : ({ [k]: v } as Record<K, number>);
 }
 
 function parsePartitionCount(doc: Doc, url: string): number | undefined {
@@ -119,7 +136,8 @@ function checkAllPartitions(doc: Doc, partitions: number | undefined, url: strin
  * one with `isDurable`/`durable` false is dropped, and so is one named `reader-<10 hex>` whose
  * durability is not stated. `partitions` comes from `metadata.partitions`, else `knownPartitions`,
  * else 0. `allPartitions` (a `partitioned-stats?perPartition=true` answer): the per-partition map
- * must list every partition of `metadata.partitions`, else IncompleteStatsError.
+ * must list every partition of `metadata.partitions`, else IncompleteStatsError. `earliest`: the
+ * request asked `getEarliestTimeInBacklog=true`, so `earliestMsgPublishTimeInBacklog` is read.
  */
 export function parseTopicStats(
   body: Buffer | string,
@@ -127,6 +145,7 @@ export function parseTopicStats(
   url: string,
   knownPartitions?: number,
   allPartitions = false,
+  earliest = false,
 ): TopicSnapshot {
   const doc = parseJsonObject(body, url);
   const partitions = parsePartitionCount(doc, url);
@@ -140,7 +159,7 @@ export function parseTopicStats(
     if (!isDoc(sub)) throw bad(`subscriptions[${JSON.stringify(name.slice(0, 100))}] is not an object`, url);
     const durable = durability(sub);
     if (durable === false || (durable === undefined && READER_NAME.test(name))) continue;
-    subscriptions.set(name, parseSubscription(name, sub, url));
+    subscriptions.set(name, parseSubscription(name, sub, url, earliest));
   }
   return Object.freeze({
     topic,

@@ -1,5 +1,5 @@
 import { ScalerError } from "../lib/errors.js";
-import { keyId, type WatchKey } from "./key.js";
+import { keyId, type MetricKind, type WatchKey } from "./key.js";
 import type { KeyState } from "./key-state.js";
 
 /** No observation within the staleness bound (or none yet): KEDA gets UNAVAILABLE, never a 0. */
@@ -31,6 +31,20 @@ export function noFreshData<H, A extends string>(
     ? `; last error ${now - err.at} ms ago: ${err.name}: ${err.message}`
     : "; no error recorded";
   return new NoFreshDataError(why(key, state, now) + last);
+}
+
+/** Why a metric an observation may lack is missing (a 2.10.0 broker adds the age's field). */
+const LACKS: Readonly<Record<string, string>> = {
+  msgBacklogBytes: "the broker reported no backlogSize for the subscription",
+  backlogAgeSeconds:
+    "the broker reported no earliestMsgPublishTimeInBacklog (getEarliestTimeInBacklog needs Pulsar 2.10.0 or later, apache/pulsar#12523), or has not read it yet",
+};
+
+/** The newest observation does not carry `metric`: KEDA gets UNAVAILABLE, never a made-up number. */
+export function notObserved(key: WatchKey, metric: MetricKind): NoFreshDataError {
+  return new NoFreshDataError(
+    `no ${metric} for ${keyId(key)}: ${LACKS[metric] ?? "the stats did not carry it"}`,
+  );
 }
 
 function why<H, A extends string>(key: WatchKey, state: KeyState<H, A>, now: number): string {

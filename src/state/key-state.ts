@@ -20,9 +20,18 @@ export function ruleId(rule: ActivationRule): string {
   return `${rule.metric}>${rule.threshold}`;
 }
 
-/** The number a metric kind reads from an observation. */
-export function metricOf(obs: Observation, metric: MetricKind): number {
-  return metric === "msgBacklog" ? obs.msgBacklog : obs.msgBacklogNoDelayed;
+/** The number a metric kind reads from an observation; undefined when the read did not carry it. */
+export function metricOf(obs: Observation, metric: MetricKind): number | undefined {
+  switch (metric) {
+    case "msgBacklog":
+      return obs.msgBacklog;
+    case "msgBacklogNoDelayed":
+      return obs.msgBacklogNoDelayed;
+    case "msgBacklogBytes":
+      return obs.msgBacklogBytes;
+    case "backlogAgeSeconds":
+      return obs.backlogAgeSeconds;
+  }
 }
 
 /**
@@ -31,7 +40,9 @@ export function metricOf(obs: Observation, metric: MetricKind): number {
  * observation is active whatever the numbers); `check`, which reads once, uses this directly.
  */
 export function observationActive(obs: Observation, rule: ActivationRule): boolean {
-  return metricOf(obs, rule.metric) > rule.threshold;
+  const v = metricOf(obs, rule.metric);
+  // A number the read did not carry activates nothing (arrivals still do).
+  return v !== undefined && v > rule.threshold;
 }
 
 /** How one ScaledObject uses a key: the rule of its trigger and when it last asked. */

@@ -1,4 +1,4 @@
-import { noFreshData, tooManyKeys, tooManyScaledObjects, type CapacityError } from "./errors.js";
+import { noFreshData, notObserved, tooManyKeys, tooManyScaledObjects, type CapacityError } from "./errors.js";
 import type { KeyEffect } from "./key-effects.js";
 import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "./key.js";
 import { KeyState, metricOf, type ErrorLike, type KeyReport } from "./key-state.js";
@@ -194,8 +194,10 @@ export class KeyTable<H = undefined, A extends string = string> {
     const state = this.states.get(keyId(key));
     const obs = state?.observation;
     if (!state || !obs || !state.servable(now)) throw noFreshData(key, state, now);
+    const value = metricOf(obs, rule.metric);
+    if (value === undefined) throw notObserved(key, rule.metric);
     return {
-      value: metricOf(obs, rule.metric),
+      value,
       active: state.activation(rule) === true,
       observedAt: obs.observedAt,
     };

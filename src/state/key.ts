@@ -12,7 +12,7 @@ export function keyId(k: WatchKey): string {
 }
 
 /** Which number a trigger scales on. */
-export type MetricKind = "msgBacklog" | "msgBacklogNoDelayed";
+export type MetricKind = "msgBacklog" | "msgBacklogNoDelayed" | "msgBacklogBytes" | "backlogAgeSeconds";
 
 /** Activation rule of one trigger over a shared key: active iff metric > threshold (or arrival). */
 export interface ActivationRule {

@@ -1,5 +1,5 @@
 import { TopicNotFoundError } from "../pulsar/errors.js";
-import type { StatsReader } from "../pulsar/ports.js";
+import type { StatsRead, StatsReader } from "../pulsar/ports.js";
 import type { TopicSnapshot } from "../pulsar/snapshot.js";
 import type { TopicName } from "../pulsar/topic-name.js";
 
@@ -16,15 +16,15 @@ export class HintCheckedStats implements StatsReader {
 
   constructor(private readonly inner: StatsReader) {}
 
-  async topicStats(topic: TopicName, partitioned?: boolean): Promise<TopicSnapshot> {
-    if (partitioned === undefined || this.contradicted) return this.inner.topicStats(topic);
+  async topicStats(topic: TopicName, partitioned?: boolean, read?: StatsRead): Promise<TopicSnapshot> {
+    if (partitioned === undefined || this.contradicted) return this.inner.topicStats(topic, undefined, read);
     try {
-      return await this.inner.topicStats(topic, partitioned);
+      return await this.inner.topicStats(topic, partitioned, read);
     } catch (err) {
       if (!(err instanceof TopicNotFoundError)) throw err;
     }
     // A missing topic rejects here too (the lookup is a 404 as well), with the hint kept.
-    const snap = await this.inner.topicStats(topic);
+    const snap = await this.inner.topicStats(topic, undefined, read);
     this.contradicted = snap.partitions > 0 !== partitioned;
     return snap;
   }

@@ -2,11 +2,12 @@ import type { Clock, TimerHandle } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { NamespaceNotFoundError, RateLimitedError, TopicNotFoundError } from "../pulsar/errors.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription, StatsReader } from "../pulsar/ports.js";
-import type { ArrivalEvent, TopicSnapshot } from "../pulsar/snapshot.js";
+import type { ArrivalEvent, SubscriptionSnapshot, TopicSnapshot } from "../pulsar/snapshot.js";
 import { subscriptionOf } from "../pulsar/subscription-of.js";
 import { parseTopicName, type TopicName } from "../pulsar/topic-name.js";
 import { keyId, type WatchKey } from "../state/key.js";
 import type { Observation } from "../state/observation.js";
+import { BacklogAge } from "./backlog-age.js";
 import { PollSchedule } from "./schedule.js";
 import type { WatchSink } from "./sink.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "./timings.js";
@@ -71,6 +72,7 @@ export class Watcher {
   private partitions: number | undefined;
   private lastArrivalAt: number | undefined;
   private lastBacklog = 0;
+  private readonly age = new BacklogAge();
   /** A `connected` came since the current (or last) poll started: it needs a poll after it. */
   private connectedSincePollStart = false;
 
@@ -128,10 +130,15 @@ export class Watcher {
     let delay: number;
     let inactive = false;
     try {
-      const snap = await this.deps.stats.topicStats(this.topic, this.opts.partitioned);
+      const earliestTimeInBacklog = this.age.shouldAsk(startedAt, this.lastArrivalAt);
+      const snap = await this.deps.stats.topicStats(this.topic, this.opts.partitioned, {
+        earliestTimeInBacklog,
+      });
       if (this.stopped) return;
       this.partitionsSeen(snap.partitions);
-      const obs = toObservation(snap, this.key.subscription, startedAt);
+      const obs = toObservation(snap, this.key.subscription, startedAt, (sub) =>
+        this.age.ageOf(sub, startedAt, earliestTimeInBacklog),
+      );
       this.lastBacklog = obs.msgBacklog;
       delay = this.schedule.afterSuccess(obs.msgBacklog);
       report = () => this.deps.sink.observation(this.key, obs);
@@ -259,9 +266,19 @@ export class Watcher {
   }
 }
 
-/** The observation of a subscription in a snapshot; throws SubscriptionNotFoundError when missing. */
-export function toObservation(snap: TopicSnapshot, subscription: string, observedAt: number): Observation {
+/**
+ * The observation of a subscription in a snapshot; throws SubscriptionNotFoundError when missing.
+ * `ageOf` gives the backlog age (src/watch/backlog-age.ts); without it, the snapshot's own
+ * publish time when it has one.
+ */
+export function toObservation(
+  snap: TopicSnapshot,
+  subscription: string,
+  observedAt: number,
+  ageOf: (sub: SubscriptionSnapshot) => number | undefined = (sub) => snapshotAge(sub, observedAt),
+): Observation {
   const sub = subscriptionOf(snap, subscription);
+  const age = ageOf(sub);
   return {
     msgBacklog: sub.msgBacklog,
     msgBacklogNoDelayed: sub.msgBacklogNoDelayed,
@@ -270,6 +287,15 @@ export function toObservation(snap: TopicSnapshot, subscription: string, observe
     msgRateOut: sub.msgRateOut,
     consumers: sub.consumers,
     partitions: snap.partitions,
+    ...(sub.backlogSize === undefined ? {} : { msgBacklogBytes: sub.backlogSize }),
+    ...(age === undefined ? {} : { backlogAgeSeconds: age }),
     observedAt,
   };
+}
+
+/** The age one snapshot tells by itself (one read, as `check` makes). */
+function snapshotAge(sub: SubscriptionSnapshot, observedAt: number): number | undefined {
+  if (sub.msgBacklog === 0) return 0;
+  const e = sub.earliestMsgPublishTimeInBacklog;
+  return e === undefined || e === 0 ? undefined : Math.max(0, observedAt - e) / 1000;
 }

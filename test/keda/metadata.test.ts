@@ -100,6 +100,16 @@ const ROWS: Row[] = [
     meta: { ...BASE, metric: "msgBacklogNoDelayed" },
     want: { metric: "msgBacklogNoDelayed" },
   },
+  {
+    name: "metric bytes",
+    meta: { ...BASE, metric: "msgBacklogBytes", activationMsgBacklogThreshold: "1024" },
+    want: { metric: "msgBacklogBytes", activation: { metric: "msgBacklogBytes", threshold: 1024 } },
+  },
+  {
+    name: "metric age",
+    meta: { ...BASE, metric: "backlogAgeSeconds", msgBacklogThreshold: "30" },
+    want: { metric: "backlogAgeSeconds", msgBacklogThreshold: 30 },
+  },
   { name: "metric unknown", meta: { ...BASE, metric: "rate" }, want: { error: "metric" } },
   {
     name: "adminURL normalised (case, default port, slash)",
@@ -200,5 +210,14 @@ void test("metadata: random maps throw nothing but MetadataError", () => {
       }
     }),
     { numRuns: 2000 },
+  );
+});
+
+void test("metric: an unknown kind names every allowed value", () => {
+  assert.throws(
+    () => parseTriggerMetadata({ ...BASE, metric: "backlogAge" }, ONE),
+    (err: unknown) =>
+      err instanceof MetadataError &&
+      err.message.includes("msgBacklog, msgBacklogNoDelayed, msgBacklogBytes, backlogAgeSeconds"),
   );
 });

@@ -93,3 +93,22 @@ void test("metric name: KEDA's s<i>- prefix is accepted when matching", () => {
   assert.ok(!metricNameMatches(`x0-${n}`, n));
   assert.ok(!metricNameMatches("pulsar-other", n));
 });
+
+void test("metric kinds: each kind its own name, marked by kind, deterministic, only [a-z0-9-]", () => {
+  const base = {
+    cluster: "c",
+    topic: "persistent://public/default/orders",
+    topicLocal: "orders",
+    subscription: "w",
+  };
+  const kinds = ["msgBacklog", "msgBacklogNoDelayed", "msgBacklogBytes", "backlogAgeSeconds"] as const;
+  const names = kinds.map((metric) => metricNameFor({ ...base, metric }));
+  assert.equal(new Set(names).size, kinds.length);
+  assert.match(names[2] ?? "", /^pulsar-orders-w-bytes-[0-9a-f]{10}$/);
+  assert.match(names[3] ?? "", /^pulsar-orders-w-age-[0-9a-f]{10}$/);
+  assert.deepEqual(
+    kinds.map((metric) => metricNameFor({ ...base, metric })),
+    names,
+  );
+  for (const n of names) assert.match(n, /^[a-z0-9-]{1,56}$/);
+});

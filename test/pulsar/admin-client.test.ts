@@ -41,8 +41,10 @@ void test("reads stats, partitioned-stats, partitions and subscriptions on the r
     seen.push(req.url ?? "");
     if (req.url?.endsWith("/orders/partitions")) return sendJson(res, 200, { partitions: 0 });
     if (req.url?.endsWith("/events/partitions")) return sendJson(res, 200, { partitions: 3 });
-    if (req.url?.endsWith("/orders/stats")) return sendJson(res, 200, STATS);
-    if (req.url?.endsWith("/events/partitioned-stats?perPartition=true")) return sendJson(res, 200, PSTATS);
+    if (req.url?.includes("/orders/stats?subscriptionBacklogSize=true")) return sendJson(res, 200, STATS);
+    if (req.url?.endsWith("/events/partitioned-stats?perPartition=true&subscriptionBacklogSize=true")) {
+      return sendJson(res, 200, PSTATS);
+    }
     if (req.url?.endsWith("/subscriptions")) return sendJson(res, 200, ["workers", "audit"]);
     sendJson(res, 404, { reason: "Topic not found" });
   });
@@ -58,14 +60,17 @@ void test("reads stats, partitioned-stats, partitions and subscriptions on the r
   assert.equal(auto.partitions, 3);
   assert.equal((await c.topicStats(orders)).partitions, 0);
   assert.deepEqual(await c.subscriptions(orders), ["workers", "audit"]);
+  // The backlog age's costly field only when asked for (src/watch/backlog-age.ts).
+  await c.topicStats(orders, false, { earliestTimeInBacklog: true });
   assert.deepEqual(seen, [
-    "/admin/v2/persistent/public/default/orders/stats",
-    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true",
+    "/admin/v2/persistent/public/default/orders/stats?subscriptionBacklogSize=true",
+    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true&subscriptionBacklogSize=true",
     "/admin/v2/non-persistent/public/default/events/partitions",
-    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true",
+    "/admin/v2/non-persistent/public/default/events/partitioned-stats?perPartition=true&subscriptionBacklogSize=true",
     "/admin/v2/persistent/public/default/orders/partitions",
-    "/admin/v2/persistent/public/default/orders/stats",
+    "/admin/v2/persistent/public/default/orders/stats?subscriptionBacklogSize=true",
     "/admin/v2/persistent/public/default/orders/subscriptions",
+    "/admin/v2/persistent/public/default/orders/stats?subscriptionBacklogSize=true&getEarliestTimeInBacklog=true",
   ]);
   assert.deepEqual(
     outcomes.map((o) => [o.cluster, o.pathKind, o.errorClass]),
@@ -77,6 +82,7 @@ void test("reads stats, partitioned-stats, partitions and subscriptions on the r
       ["test", "partitions", undefined],
       ["test", "stats", undefined],
       ["test", "subscriptions", undefined],
+      ["test", "stats", undefined],
     ],
   );
 });
@@ -337,8 +343,14 @@ void test("broker paths stay within the topic: parts are encoded, the subscripti
   assert.equal(subscriptionOf(snap, sub).msgBacklog, 4533, "found in the topic's own stats");
   await c.topicStats(odd, false);
   assert.deepEqual(seen, [
-    { url: "/admin/v2/persistent/public/default/orders/stats", auth: "Bearer hub-jwt" },
-    { url: "/admin/v2/persistent/te%252e%252e/ns%3A1/or%3Dders%252F../stats", auth: "Bearer hub-jwt" },
+    {
+      url: "/admin/v2/persistent/public/default/orders/stats?subscriptionBacklogSize=true",
+      auth: "Bearer hub-jwt",
+    },
+    {
+      url: "/admin/v2/persistent/te%252e%252e/ns%3A1/or%3Dders%252F../stats?subscriptionBacklogSize=true",
+      auth: "Bearer hub-jwt",
+    },
   ]);
   // Where a subscription is part of a broker URL (the demo's subscription setup), it is one encoded segment.
   const url = new URL(

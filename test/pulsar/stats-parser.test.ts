@@ -36,6 +36,7 @@ void test("real 4.1 document: every durable subscription with its numbers", () =
     type: "Failover",
     msgRateOut: 0,
     consumers: 1,
+    backlogSize: 0,
   });
   assert.equal(snap.subscriptions.get("taosx-test")?.consumers, 0);
 });
@@ -66,6 +67,7 @@ void test("partitioned-stats fixture: summed numbers and metadata.partitions", (
     msgRateOut: 37.5,
     // The broker merged the partitions' one-consumer lists index by index into one entry.
     consumers: 1,
+    backlogSize: 24344,
   });
 });
 

@@ -1,6 +1,6 @@
 import { scrubText } from "../../pulsar/safe-url.js";
-import type { WatchKey } from "../../state/key.js";
-import { ruleId, type KeyReport } from "../../state/key-state.js";
+import type { ActivationRule, MetricKind, WatchKey } from "../../state/key.js";
+import { metricOf, ruleId, type KeyReport } from "../../state/key-state.js";
 import type { ActivationRecord } from "./activation-log.js";
 import type { SidecarInfo } from "../lease-stats.js";
 
@@ -85,8 +85,7 @@ export function verdictOf(
     k.lastArrivalAt !== undefined &&
     (k.observation === undefined || k.lastArrivalAt > k.observation.observedAt);
   const rules = k.users.map((u) => u.rule);
-  const active =
-    pending || rules.some((r) => k.observation !== undefined && backlogOf(k, r.metric) > r.threshold);
+  const active = pending || rules.some((r) => above(k, r));
   const err = k.lastError ? `${k.lastError.name}: ${scrubText(k.lastError.message)}` : undefined;
   if (k.observation === undefined) {
     if (err) return { verdict: "unavailable", why: `no observation yet; last error ${err}`, active };
@@ -109,23 +108,29 @@ export function verdictOf(
     };
   }
   if (pending) return { verdict: "active", why: "a message arrived after the newest observation", active };
-  const hit = k.users.find((u) => backlogOf(k, u.rule.metric) > u.rule.threshold);
+  const hit = k.users.find((u) => above(k, u.rule));
   if (hit) {
     return {
       verdict: "active",
-      why: `${hit.rule.metric} ${backlogOf(k, hit.rule.metric)} > ${hit.rule.threshold}`,
+      why: `${hit.rule.metric} ${valueOf(k, hit.rule.metric) ?? "-"} > ${hit.rule.threshold}`,
       active,
     };
   }
   const first = rules[0];
   const detail = first
-    ? `${first.metric} ${backlogOf(k, first.metric)} <= ${first.threshold}`
+    ? `${first.metric} ${valueOf(k, first.metric) ?? "-"} <= ${first.threshold}`
     : "no rule in use";
   return { verdict: "inactive", why: `below the activation threshold: ${detail}`, active };
 }
 
-function backlogOf(k: KeyReport, metric: "msgBacklog" | "msgBacklogNoDelayed"): number {
-  return k.observation === undefined ? 0 : k.observation[metric];
+/** The key's value of a metric: undefined without an observation or when the read lacked it. */
+function valueOf(k: KeyReport, metric: MetricKind): number | undefined {
+  return k.observation === undefined ? undefined : metricOf(k.observation, metric);
+}
+
+function above(k: KeyReport, rule: ActivationRule): boolean {
+  const v = valueOf(k, rule.metric);
+  return v !== undefined && v > rule.threshold;
 }
 
 function statusKey(input: StatusInput, k: KeyReport): StatusKey {
