@@ -111,6 +111,13 @@ export const SIM_SCHEMA = {
     parser: int(1000, 3_600_000),
     default: 60_000,
   }),
+  backlogQuotaCheckMs: field({
+    flag: "backlog-quota-check-ms",
+    env: "PPS_SIM_BACKLOG_QUOTA_CHECK_MS",
+    doc: "interval of the backlog-quota check that refreshes oldestBacklogMessageAgeSeconds; 0 keeps it current",
+    parser: int(0, 3_600_000),
+    default: 60_000,
+  }),
   logLevel: logLevelField("PPS_SIM_LOG_LEVEL"),
   printToken: field({
     flag: "print-token",

@@ -115,6 +115,11 @@ export class SimControl {
     return (await this.post("ack", { topic, subscription, count })) as { acked: number };
   }
 
+  /** Runs the backlog-quota check now (like `pulsar-admin brokers backlog-quota-check`). */
+  async backlogQuotaCheck(): Promise<void> {
+    await this.post("backlog-quota-check", {});
+  }
+
   private post(path: string, body: object): Promise<Record<string, unknown>> {
     return this.call("POST", path, body);
   }

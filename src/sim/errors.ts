@@ -36,7 +36,7 @@ export class SimPreconditionError extends SimRestError {
 
 /**
  * A broker's NotAllowedException (405 on the admin API). The WebSocket service turns it into a 500
- * "Failed to subscribe: ..." (ConsumerHandler maps only bad arguments and busy consumers).
+ * "Failed to create producer/consumer: ..." (AbstractWebSocketHandler's getErrorCode has no case for it).
  */
 export class SimNotAllowedError extends SimRestError {
   constructor(reason: string) {

@@ -100,7 +100,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const logger = (opts.logger ?? createLogger("silent")).child({ component: "sim" });
   const host = opts.host ?? "127.0.0.1";
   const auth = opts.auth ?? { mode: "none" };
-  const broker = new Broker({ clock, statsWindowMs: opts.statsWindowMs ?? 60_000 });
+  const broker = new Broker({
+    clock,
+    statsWindowMs: opts.statsWindowMs ?? 60_000,
+    backlogQuotaCheckMs: opts.backlogQuotaCheckMs ?? 60_000,
+  });
   const control = new ControlState();
   const authenticator = new Authenticator(auth, clock, opts.tls?.requireClientCert === true);
   const authorizer = new Authorizer(opts.authorization);

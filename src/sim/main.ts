@@ -29,6 +29,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     auth,
     ...(tls !== undefined ? { tls } : {}),
     statsWindowMs: c.statsWindowMs,
+    backlogQuotaCheckMs: c.backlogQuotaCheckMs,
     binary: c.binaryPort === "off" ? false : { port: c.binaryPort },
     websocket: c.websocket === "on",
     logger,

@@ -71,5 +71,10 @@ export interface SimulatorOptions {
   readonly websocket?: boolean;
   /** Window of msgRateIn/msgRateOut and the other rates. Default 60000 (Pulsar's stats interval). */
   readonly statsWindowMs?: number;
+  /**
+   * Interval of the backlog-quota check (`backlogQuotaCheckIntervalInSeconds`), which refreshes
+   * oldestBacklogMessageAgeSeconds. Default 60000; 0 keeps it current at every stats call.
+   */
+  readonly backlogQuotaCheckMs?: number;
   readonly logger?: Logger;
 }

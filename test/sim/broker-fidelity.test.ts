@@ -8,7 +8,8 @@ import { request, WsClient, type Frame } from "./helpers.js";
 const clock = new FakeClock(Date.parse("2025-10-24T15:58:56.870Z"));
 let sim: RunningSimulator;
 before(async () => {
-  sim = await startSimulator({ port: 0, clock });
+  // The oldest-backlog ages asserted here are current ones: no backlog-quota check lag.
+  sim = await startSimulator({ port: 0, clock, backlogQuotaCheckMs: 0 });
 });
 after(async () => {
   await sim.close();

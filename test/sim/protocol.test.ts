@@ -243,7 +243,17 @@ test("upgrade errors carry each handler's status and text", async () => {
       400,
       "Invalid query params: Invalid subscriptionType Bogus",
     ],
-    [`${base}/producer/persistent/public/ghost/x`, 404, "Failed to create producer: Namespace not found"],
+    // Pulsar 4.x: ProducerHandler and ConsumerHandler both write AbstractWebSocketHandler's text.
+    [
+      `${base}/producer/persistent/public/ghost/x`,
+      404,
+      "Failed to create producer/consumer: Namespace not found",
+    ],
+    [
+      `${base}/consumer/persistent/public/ghost/x/s`,
+      404,
+      "Failed to create producer/consumer: Namespace not found",
+    ],
     [`${base}/reader/persistent/public/ghost/x`, 500, "Failed to create reader: Namespace not found"],
   ];
   for (const [url, status, text] of cases) {
@@ -252,6 +262,14 @@ test("upgrade errors carry each handler's status and text", async () => {
     if (typeof text === "string") assert.equal(a.body, text, url);
     else assert.match(a.body, text, url);
   }
+});
+
+test("a second Exclusive consumer is refused with 409 and AbstractWebSocketHandler's text", async () => {
+  const first = await WsClient.connect(consumerUrl("busy", "only", "subscriptionType=Exclusive"));
+  const a = await upgradeAnswer(consumerUrl("busy", "only", "subscriptionType=Exclusive"));
+  assert.equal(a.status, 409);
+  assert.equal(a.body, "Failed to create producer/consumer: Exclusive consumer is already connected");
+  first.close();
 });
 
 test("a reader ignores subscriptionName: its subscription is always reader-<10 hex>", async () => {

@@ -259,6 +259,7 @@ export class AdminRoutes {
       getEarliestTimeInBacklog: flag(q, "getEarliestTimeInBacklog", false),
       brokerName: this.brokerName(),
       now: this.broker.clock.now(),
+      backlogQuotaCheck: this.broker.backlogQuotaCheck,
     };
   }
 }

@@ -124,6 +124,9 @@ export class ControlRoutes {
       case "POST binary/proxy":
       case "POST binary/unload":
         return this.binaryRoute(route, b);
+      case "POST backlog-quota-check":
+        this.broker.backlogQuotaCheck.runNow();
+        return { ok: true };
       case "POST publish":
         return this.publish(b);
       case "POST ack":

@@ -1,4 +1,5 @@
 import type { Clock } from "../../lib/clock.js";
+import { BacklogQuotaCheck } from "./backlog-quota-check.js";
 import { SimBadRequestError, SimConflictError, SimNotFoundError, SimPreconditionError } from "../errors.js";
 import {
   fullName,
@@ -15,6 +16,8 @@ import type { SubscriptionType } from "./types.js";
 export interface BrokerOptions {
   readonly clock: Clock;
   readonly statsWindowMs: number;
+  /** Interval of the backlog-quota check; 0 keeps oldestBacklogMessageAgeSeconds current. Default 60000. */
+  readonly backlogQuotaCheckMs?: number;
 }
 
 export function topicNotFound(name: string): SimNotFoundError {
@@ -32,7 +35,14 @@ export class Broker {
   private ledgerSeq = 100;
   private idSeq = 0;
 
-  constructor(readonly opts: BrokerOptions) {}
+  /** The oldest-backlog cache that oldestBacklogMessageAgeSeconds reads. */
+  readonly backlogQuotaCheck: BacklogQuotaCheck;
+
+  constructor(readonly opts: BrokerOptions) {
+    this.backlogQuotaCheck = new BacklogQuotaCheck(opts.clock, opts.backlogQuotaCheckMs ?? 60_000, () =>
+      this.topics.values(),
+    );
+  }
 
   get clock(): Clock {
     return this.opts.clock;
@@ -185,6 +195,7 @@ export class Broker {
   }
 
   close(): void {
+    this.backlogQuotaCheck.close();
     for (const t of this.topics.values()) t.close();
   }
 

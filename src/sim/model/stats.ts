@@ -1,4 +1,5 @@
 import { javaIsoTime } from "../java-time.js";
+import { currentOldestBacklog, type BacklogQuotaCheck } from "./backlog-quota-check.js";
 import type { SubConsumer } from "./consumer.js";
 import type { Subscription } from "./subscription.js";
 import type { ProducerInfo, Topic } from "./topic.js";
@@ -12,6 +13,8 @@ export interface StatsOptions {
   /** `ownerBroker`, e.g. "127.0.0.1:8080". */
   readonly brokerName: string;
   readonly now: number;
+  /** Where oldestBacklogMessage* come from; absent, the current state. */
+  readonly backlogQuotaCheck?: BacklogQuotaCheck;
 }
 
 type Doc = Record<string, unknown>;
@@ -131,18 +134,14 @@ function publisherStats(topic: Topic, p: ProducerInfo): Doc {
 }
 
 /**
- * Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields; age 0 with no
- * backlog, as brokers report it since 3.0.6 / 3.3.1 (older ones said -1).
+ * Subscription with the oldest unacknowledged entry, for oldestBacklogMessage* fields, as of the last
+ * backlog-quota check (current without one); age 0 with no backlog, as brokers report it since
+ * 3.0.6 / 3.3.1 (older ones said -1).
  */
-function oldestBacklog(topic: Topic, now: number): { age: number; name?: string } {
-  let best: { publishTime: number; name: string } | undefined;
-  for (const s of topic.subscriptions.values()) {
-    if (!s.durable) continue;
-    const e = s.firstBacklogEntry();
-    if (e && (!best || e.publishTime < best.publishTime)) best = { publishTime: e.publishTime, name: s.name };
-  }
+function oldestBacklog(topic: Topic, o: StatsOptions): { age: number; name?: string } {
+  const best = o.backlogQuotaCheck ? o.backlogQuotaCheck.oldest(topic) : currentOldestBacklog(topic);
   if (!best) return { age: 0 };
-  return { age: Math.floor((now - best.publishTime) / 1000), name: best.name };
+  return { age: Math.floor((o.now - best.publishTime) / 1000), name: best.name };
 }
 
 /** TopicStats of one topic or partition: field names and order of a Pulsar 4.1 broker. */
@@ -167,7 +166,7 @@ export function topicStats(topic: Topic, o: StatsOptions): Doc {
   }
   const rateIn = topic.rateIn.rate();
   const throughputIn = topic.rateIn.throughput();
-  const oldest = oldestBacklog(topic, o.now);
+  const oldest = oldestBacklog(topic, o);
   const doc: Doc = {
     msgRateIn: rateIn,
     msgThroughputIn: throughputIn,

@@ -42,7 +42,8 @@ export function parseWsPath(path: string): WsRoute | undefined {
  * Status and text of a refused upgrade, as each handler writes them: ReaderHandler answers every
  * failure with 500 "Failed to create reader: ..."; the producer and consumer handlers answer bad
  * arguments with 400 "Invalid query params: ...", a NotAllowedException with 500, the rest with
- * their status and "Failed to create producer: ..." / "Failed to subscribe: ...".
+ * their status and the text both inherit from AbstractWebSocketHandler since Pulsar 3.x:
+ * "Failed to create producer/consumer: ..." (older ConsumerHandlers wrote "Failed to subscribe: ...").
  */
 export function upgradeFailure(kind: WsRoute["kind"] | undefined, err: unknown): [number, string] {
   const text = err instanceof SimRestError ? err.reason : errorText(err);
@@ -50,7 +51,7 @@ export function upgradeFailure(kind: WsRoute["kind"] | undefined, err: unknown):
   if (err instanceof SimRestError && err.status === 400) {
     return [400, text.startsWith("Invalid query params: ") ? text : `Invalid query params: ${text}`];
   }
-  const prefix = kind === "producer" ? "Failed to create producer: " : "Failed to subscribe: ";
+  const prefix = "Failed to create producer/consumer: ";
   if (err instanceof SimRestError && !(err instanceof SimNotAllowedError)) return [err.status, prefix + text];
   return [500, prefix + text];
 }
