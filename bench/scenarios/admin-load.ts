@@ -20,10 +20,11 @@ const KEYS = 10;
 const SIDECARS = 20;
 const COMPRESSION = 10;
 const TOKEN = "bench-sidecar-token";
-/** Watch timings divided by COMPRESSION (defaults: slow 30 s, fast 1 s, no-arrivals 5 s, debounce 50 ms). */
+/** Watch timings divided by COMPRESSION (defaults: slow 30 s, active 15 s, fast 1 s, no-arrivals 5 s, debounce 50 ms). */
 const TIMINGS = [
   ["--slow-poll-ms", "3000"],
   ["--fast-poll-ms", "100"],
+  ["--active-poll-ms", "1500"],
   ["--no-arrivals-poll-ms", "500"],
   ["--arrival-debounce-ms", "5"],
   ["--error-backoff-base-ms", "100"],

@@ -27,6 +27,11 @@ export interface WatchEngineOptions extends KeyTableOptions {
   readonly clock: Clock;
   /** Used for the default staleness bound (3 x slowPollMs, 90 s). */
   readonly timings?: WatchTimings;
+  /**
+   * A GetMetrics that finds the observation older than this asks the driver for a poll now (a
+   * poll late or lost: KEDA must not be answered from it until it is stale). Default slowPollMs.
+   */
+  readonly refreshAfterMs?: number;
   /** Interval of the idle-key sweep started by `start()`. Default 30 s. */
   readonly sweepIntervalMs?: number;
   /** Reports onActive callbacks that throw. */
@@ -62,6 +67,7 @@ export class WatchEngine {
   private readonly clock: Clock;
   private readonly table: KeyTable<WatchHint, ArrivalStatus["kind"]>;
   private readonly sweepIntervalMs: number;
+  private readonly refreshAfterMs: number;
   /** Stream callbacks by `listenerId(key, rule)`. */
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Waiting readers by the table's token. */
@@ -83,6 +89,7 @@ export class WatchEngine {
       neverHealthyTtlMs: opts.neverHealthyTtlMs,
     });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    this.refreshAfterMs = opts.refreshAfterMs ?? timings.slowPollMs;
     this.ingest = {
       observation: (key, obs) => this.apply(this.table.observation(key, obs)),
       arrival: (key, e) => this.apply(this.table.arrival(key, e.receivedAt)),
@@ -107,7 +114,10 @@ export class WatchEngine {
     this.touch(so, trigger);
     await this.firstRead(trigger.key);
     this.checkKind(trigger);
-    return this.table.read(trigger.key, trigger.activation, this.clock.now()).value;
+    const now = this.clock.now();
+    const reading = this.table.read(trigger.key, trigger.activation, now);
+    if (now - reading.observedAt > this.refreshAfterMs) this.driver?.refresh?.(trigger.key);
+    return reading.value;
   }
 
   /** Active when a message arrived after the newest observation, else from a servable observation. */
