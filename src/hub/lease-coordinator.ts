@@ -132,6 +132,11 @@ export class LeaseCoordinator implements WatchDriver, SidecarHandler {
     this.holderChanged(key);
   }
 
+  /** Only a key the hub watches itself is polled sooner (a sidecar's watcher keeps its schedule). */
+  refresh(key: WatchKey): void {
+    this.hub.refresh?.(key);
+  }
+
   /**
    * Shutdown, step 1: sidecars that leave from now on do not make the hub start watchers (the
    * gateway is about to close every session). Idempotent.

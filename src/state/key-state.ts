@@ -215,6 +215,20 @@ export class KeyState<H = undefined, A extends string = string> {
     return this.hasFreshData(now) && !this.polls.blocks(now, this.errorGraceMs);
   }
 
+  /**
+   * Whether Pulsar answered this key lately (readiness): reads are servable, or a 404 came within
+   * the staleness bound (the cluster is up; the topic or subscription is what is wrong).
+   */
+  reachesPulsar(now: number): boolean {
+    const missing = this.polls.missing;
+    return this.servable(now) || (missing !== undefined && now - missing.at <= this.stalenessMs);
+  }
+
+  /** Whether anything is known yet: an observation or a failed poll (a new key is neither). */
+  get known(): boolean {
+    return this.observation !== undefined || this.lastError !== undefined;
+  }
+
   /** An arrival newer than the newest observation (or an arrival and no observation yet). */
   arrivalPending(): boolean {
     if (this.lastArrivalAt === undefined) return false;

@@ -1,4 +1,11 @@
-import { noFreshData, notObserved, tooManyKeys, tooManyScaledObjects, type CapacityError } from "./errors.js";
+import {
+  noFreshData,
+  notObserved,
+  tooManyKeys,
+  tooManyScaledObjects,
+  type CapacityError,
+  type NoFreshDataError,
+} from "./errors.js";
 import type { KeyEffect } from "./key-effects.js";
 import { keyId, type ActivationRule, type ScaledObjectName, type WatchKey } from "./key.js";
 import { KeyState, metricOf, type ErrorLike, type KeyReport } from "./key-state.js";
@@ -220,6 +227,21 @@ export class KeyTable<H = undefined, A extends string = string> {
 
   hasFreshData(key: WatchKey, now: number): boolean {
     return this.states.get(keyId(key))?.hasFreshData(now) ?? false;
+  }
+
+  /** Whether Pulsar answered the key lately (a good poll, or a 404): see KeyState.reachesPulsar. */
+  reachesPulsar(key: WatchKey, now: number): boolean {
+    return this.states.get(keyId(key))?.reachesPulsar(now) ?? false;
+  }
+
+  /**
+   * Why reads of `key` fail at `now` (what KEDA is told), or undefined when they serve, or while
+   * nothing is known yet (a new key waiting for its first poll is not a problem).
+   */
+  servingProblem(key: WatchKey, now: number): NoFreshDataError | undefined {
+    const state = this.states.get(keyId(key));
+    if (!state?.known || state.servable(now)) return undefined;
+    return noFreshData(key, state, now);
   }
 
   has(key: WatchKey): boolean {

@@ -17,6 +17,8 @@ export interface WatchHint {
 export interface WatchDriver {
   start(key: WatchKey, hint: WatchHint): void;
   stop(key: WatchKey): void;
+  /** A read found the key's observation old: poll it soon if watched here (optional). */
+  refresh?(key: WatchKey): void;
   /** Stops everything (shutdown). */
   close?(): Promise<void>;
 }

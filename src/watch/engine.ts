@@ -11,6 +11,7 @@ import type { KeyTableOptions } from "../state/key-table-types.js";
 import type { WatchDriver, WatchHint } from "./driver.js";
 import { pollFailure } from "./poll-failure.js";
 import { checkTopicKind } from "./topic-kind.js";
+import { ServingLog } from "./serving-log.js";
 import type { WatchSink } from "./sink.js";
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from "./timings.js";
 
@@ -27,9 +28,14 @@ export interface WatchEngineOptions extends KeyTableOptions {
   readonly clock: Clock;
   /** Used for the default staleness bound (3 x slowPollMs, 90 s). */
   readonly timings?: WatchTimings;
+  /**
+   * A GetMetrics that finds the observation older than this asks the driver for a poll now (a
+   * poll late or lost: KEDA must not be answered from it until it is stale). Default slowPollMs.
+   */
+  readonly refreshAfterMs?: number;
   /** Interval of the idle-key sweep started by `start()`. Default 30 s. */
   readonly sweepIntervalMs?: number;
-  /** Reports onActive callbacks that throw. */
+  /** Reports onActive callbacks that throw, and keys whose reads start or stop failing (warn/info). */
   readonly logger?: Logger;
   /** Told of each refusal for capacity, by bound (the hub counts them: pps_capacity_refused_total). */
   readonly onCapacityRefused?: (what: CapacityKind) => void;
@@ -62,6 +68,8 @@ export class WatchEngine {
   private readonly clock: Clock;
   private readonly table: KeyTable<WatchHint, ArrivalStatus["kind"]>;
   private readonly sweepIntervalMs: number;
+  private readonly refreshAfterMs: number;
+  private readonly servingLog: ServingLog;
   /** Stream callbacks by `listenerId(key, rule)`. */
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Waiting readers by the table's token. */
@@ -83,6 +91,8 @@ export class WatchEngine {
       neverHealthyTtlMs: opts.neverHealthyTtlMs,
     });
     this.sweepIntervalMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    this.refreshAfterMs = opts.refreshAfterMs ?? timings.slowPollMs;
+    this.servingLog = new ServingLog(opts.logger);
     this.ingest = {
       observation: (key, obs) => this.apply(this.table.observation(key, obs)),
       arrival: (key, e) => this.apply(this.table.arrival(key, e.receivedAt)),
@@ -107,7 +117,10 @@ export class WatchEngine {
     this.touch(so, trigger);
     await this.firstRead(trigger.key);
     this.checkKind(trigger);
-    return this.table.read(trigger.key, trigger.activation, this.clock.now()).value;
+    const now = this.clock.now();
+    const reading = this.table.read(trigger.key, trigger.activation, now);
+    if (now - reading.observedAt > this.refreshAfterMs) this.driver?.refresh?.(trigger.key);
+    return reading.value;
   }
 
   /** Active when a message arrived after the newest observation, else from a servable observation. */
@@ -146,15 +159,18 @@ export class WatchEngine {
   }
 
   /**
-   * Readiness follows data freshness: ready with no keys, or while at least one key has a fresh
-   * observation. When every key is stale this replica has lost Pulsar and KEDA should be routed to
-   * another one; a single broken trigger (deleted subscription) must not take the hub out of its
-   * Service, since that would fail every other ScaledObject too.
+   * Readiness: ready when no key is in use, or while Pulsar answers at least one key (a servable
+   * observation, or a 404: the cluster is up and only that topic or subscription is wrong). When
+   * no key reaches its cluster this replica has lost Pulsar and KEDA should go to another one; a
+   * single broken trigger must not take the hub out of its Service, since KEDA would then get
+   * connection errors instead of the informative UNAVAILABLE. Each evaluation also logs the keys
+   * whose serving state changed (ServingLog: warn once per change, naming cause and answer).
    */
   ready(): boolean {
     const now = this.clock.now();
     const keys = this.table.keys();
-    return keys.length === 0 || keys.some((k) => this.table.hasFreshData(k, now));
+    this.servingLog.check(keys, (k) => this.table.servingProblem(k, now));
+    return keys.length === 0 || keys.some((k) => this.table.reachesPulsar(k, now));
   }
 
   /** Drops keys nobody asked about for keyIdleTtlMs (their watching stops); returns them. */

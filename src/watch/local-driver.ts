@@ -67,6 +67,10 @@ export class LocalWatchDriver implements WatchDriver {
     void w.stop();
   }
 
+  refresh(key: WatchKey): void {
+    this.watchers.get(keyId(key))?.pollSoon();
+  }
+
   async close(): Promise<void> {
     const all = [...this.watchers.values()];
     this.watchers.clear();

@@ -20,9 +20,16 @@ export const watchTimingsSchema = {
   fastPollMs: field({
     flag: "fast-poll-ms",
     env: "PPS_FAST_POLL_MS",
-    doc: "stats poll interval while the backlog is above 0 (to see the drain)",
+    doc: "shortest interval between two stats polls (after an arrival, a drain nearing the threshold)",
     parser: integer(r.fastPollMs),
     default: d.fastPollMs,
+  }),
+  activePollMs: field({
+    flag: "active-poll-ms",
+    env: "PPS_ACTIVE_POLL_MS",
+    doc: "stats poll interval while the backlog is above the threshold (KEDA's HPA reads every 15 s)",
+    parser: integer(r.activePollMs),
+    default: d.activePollMs,
   }),
   slowPollMs: field({
     flag: "slow-poll-ms",
@@ -71,6 +78,7 @@ export function timingsFromConfig(cfg: WatchTimingsConfig, checks: Checks): Watc
   const t: WatchTimings = Object.freeze({
     arrivalDebounceMs: cfg.arrivalDebounceMs,
     fastPollMs: cfg.fastPollMs,
+    activePollMs: cfg.activePollMs,
     slowPollMs: cfg.slowPollMs,
     noArrivalsPollMs: cfg.noArrivalsPollMs,
     errorBackoffBaseMs: cfg.errorBackoffBaseMs,

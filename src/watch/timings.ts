@@ -6,8 +6,16 @@ import { ConfigError } from "../lib/errors.js";
 export interface WatchTimings {
   /** Delay from an arrival to the stats poll it triggers (arrivals within it share the poll). */
   readonly arrivalDebounceMs: number;
-  /** Poll interval while the backlog is above the fast-poll threshold (to see the drain). */
+  /**
+   * Shortest interval between two polls (an arrival's poll, a drain nearing the activation
+   * threshold, a read that found an old observation never poll sooner than this after the last).
+   */
   readonly fastPollMs: number;
+  /**
+   * Poll interval while the backlog is above the activation threshold and not draining towards it:
+   * KEDA reads the metric no faster (HPA every 15 s, its polling tick every 30 s).
+   */
+  readonly activePollMs: number;
   /** Poll interval when idle; arrivals are pushed, this only guards against a missed event. */
   readonly slowPollMs: number;
   /** Idle poll interval while the arrival reader is not connected (activation within seconds). */
@@ -26,6 +34,7 @@ export interface WatchTimings {
 export const DEFAULT_WATCH_TIMINGS: WatchTimings = Object.freeze({
   arrivalDebounceMs: 50,
   fastPollMs: 1_000,
+  activePollMs: 15_000,
   slowPollMs: 30_000,
   noArrivalsPollMs: 5_000,
   errorBackoffBaseMs: 1_000,
@@ -46,6 +55,7 @@ const ms = (min: number) => intSchema(min, 86_400_000);
 export const WATCH_TIMING_RANGES: Readonly<Record<keyof WatchTimings, IntSchema>> = Object.freeze({
   arrivalDebounceMs: ms(0),
   fastPollMs: ms(1),
+  activePollMs: ms(1),
   slowPollMs: ms(1),
   noArrivalsPollMs: ms(1),
   errorBackoffBaseMs: ms(1),
@@ -71,6 +81,7 @@ export function timingProblems(
     }
   };
   atLeast("errorBackoffMaxMs", "errorBackoffBaseMs");
+  atLeast("activePollMs", "fastPollMs");
   atLeast("slowPollMs", "fastPollMs");
   return problems;
 }

@@ -104,6 +104,12 @@ export class Watcher {
     return this.closing;
   }
 
+  /** A read found the observation old: poll at the quick pace (not in backoff, not while in flight). */
+  pollSoon(): void {
+    if (!this.started || this.stopped || this.inFlight) return;
+    this.pullIn(this.schedule.arrivalPollAt(this.deps.clock.now()));
+  }
+
   status(): WatcherStatus {
     return {
       running: this.started && !this.stopped,
@@ -186,8 +192,8 @@ export class Watcher {
     const now = this.deps.clock.now();
     // Armed (first time, reconnect, re-arm): messages may have come while it was not.
     if (connected) this.pullIn(this.schedule.arrivalPollAt(now));
-    // Lost the reader: the idle interval shrinks to noArrivalsPollMs.
-    if (!connected && was) this.pullIn(now + this.schedule.idleDelay(this.lastBacklog));
+    // Lost the reader: the next poll within noArrivalsPollMs, even while active.
+    if (!connected && was) this.pullIn(now + this.schedule.readerLostDelay(this.lastBacklog));
   };
 
   private arrivedSince(t: number): boolean {

@@ -25,7 +25,7 @@ before(async () => {
   sim = await startSimulator({ port: 0 });
   await createSubscription(sim, TOPIC, "workers");
   // No sidecar token: the gateway is off and the hub watches every key itself.
-  hub = await startHub(sim, ["--fast-poll-ms", "200"]);
+  hub = await startHub(sim, ["--fast-poll-ms", "200", "--active-poll-ms", "1000"]);
   keda = new KedaEmulator({ address: `127.0.0.1:${hub.grpcPort}`, reopenDelayMs: 60_000 });
 });
 

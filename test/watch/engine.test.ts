@@ -274,6 +274,33 @@ void describe("WatchEngine keys", () => {
 });
 
 void describe("WatchEngine with LocalWatchDriver", () => {
+  void it("a GetMetrics that finds the observation older than refreshAfterMs polls at once", async () => {
+    const clock = new FakeClock();
+    const world = { backlog: 0 };
+    const stats = new FakeStatsReader(clock, () =>
+      topicSnapshot(TOPIC, { s: { msgBacklog: world.backlog } }),
+    );
+    const arrivals = new FakeArrivalSource(clock);
+    const engine = new WatchEngine({ clock, refreshAfterMs: 10_000 });
+    const local = new LocalWatchDriver({ cluster: () => ({ stats, arrivals }), clock, sink: engine.ingest });
+    engine.attach(local);
+    assert.equal(await engine.metricValue(SO, trigger()), 0);
+    arrivals.current.connected();
+    clock.advance(1000);
+    await flush();
+    assert.equal(stats.calls.length, 2, "the poll after the reader was armed");
+    world.backlog = 7;
+    clock.advance(10_000);
+    assert.equal(await engine.metricValue(SO, trigger()), 0, "10 s old: served, no refresh yet");
+    clock.advance(1);
+    assert.equal(await engine.metricValue(SO, trigger()), 0, "served, and a poll asked for");
+    clock.advance(50);
+    await flush();
+    assert.equal(stats.calls.length, 3, "polled after the debounce, not at the idle interval (30 s)");
+    assert.equal(await engine.metricValue(SO, trigger()), 7);
+    await engine.close();
+  });
+
   void it("watches Pulsar through the ports, pushes an edge on arrival, stops on close", async () => {
     const clock = new FakeClock();
     const world = { backlog: 0 };
@@ -299,7 +326,7 @@ void describe("WatchEngine with LocalWatchDriver", () => {
     await flush();
     assert.equal(stats.calls.length, 3, "poll after the arrival");
     assert.equal(await engine.metricValue(SO, trigger()), 1);
-    assert.equal(local.statuses().get("c/persistent://t/ns/orders/s")?.nextPollAt, clock.now() + 1000);
+    assert.equal(local.statuses().get("c/persistent://t/ns/orders/s")?.nextPollAt, clock.now() + 15000);
     await engine.close();
     assert.equal(arrivals.current.closed, true);
     assert.equal(clock.pending(), 0);

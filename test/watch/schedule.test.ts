@@ -21,6 +21,7 @@ void describe("watch timings", () => {
       {
         arrivalDebounceMs: 50,
         fastPollMs: 1000,
+        activePollMs: 15000,
         slowPollMs: 30000,
         noArrivalsPollMs: 5000,
         errorBackoffBaseMs: 1000,
@@ -40,10 +41,10 @@ void describe("watch timings", () => {
 });
 
 void describe("PollSchedule", () => {
-  void it("fast while the backlog is above the threshold, slow when idle with arrivals connected", () => {
+  void it("KEDA's read rate while the backlog is above the threshold, slow when idle with arrivals connected", () => {
     const s = new PollSchedule(T);
     s.setArrivalsConnected(true);
-    assert.equal(s.afterSuccess(1), 1000);
+    assert.equal(s.afterSuccess(1), 15000);
     assert.equal(s.afterSuccess(0), 30000);
   });
 
@@ -51,13 +52,46 @@ void describe("PollSchedule", () => {
     const s = new PollSchedule(T, 10);
     s.setArrivalsConnected(true);
     assert.equal(s.afterSuccess(10), 30000);
+    assert.equal(s.afterSuccess(11), 15000);
+  });
+
+  void it("a drain towards the threshold polls when it would reach it, never sooner than fastPollMs", () => {
+    const s = new PollSchedule(T, 10);
+    s.pollStarted(NOW);
+    assert.equal(s.afterSuccess(110), 15000);
+    // 110 -> 60 in 15 s: 50 to go reaches 10 in 15 s more (capped by activePollMs).
+    s.pollStarted(NOW + 15000);
+    assert.equal(s.afterSuccess(60), 15000);
+    // 60 -> 30 in 6 s: 20 to go, 4 s.
+    s.pollStarted(NOW + 21000);
+    assert.equal(s.afterSuccess(30), 4000);
+    // 30 -> 11 in 4 s: 1 to go, 211 ms, but never sooner than fastPollMs.
+    s.pollStarted(NOW + 25000);
     assert.equal(s.afterSuccess(11), 1000);
+    // Growing again: no drain, KEDA's read rate.
+    s.pollStarted(NOW + 26000);
+    assert.equal(s.afterSuccess(500), 15000);
+  });
+
+  void it("under steady traffic (a backlog that does not drain) polls at KEDA's read rate", () => {
+    const s = new PollSchedule(T);
+    s.setArrivalsConnected(true);
+    let at = NOW;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      s.pollStarted(at);
+      const d = s.afterSuccess(5 + (i % 2));
+      delays.push(d);
+      at += d;
+    }
+    const perMinute = (delays.length * 60_000) / (at - NOW);
+    assert.ok(perMinute <= 8, `${perMinute} polls per minute`);
   });
 
   void it("idle without arrivals: the no-arrivals interval", () => {
     const s = new PollSchedule(T);
     assert.equal(s.afterSuccess(0), 5000);
-    assert.equal(s.afterSuccess(3), 1000);
+    assert.equal(s.afterSuccess(3), 15000);
   });
 
   void it("error backoff doubles up to the cap and resets on success", () => {

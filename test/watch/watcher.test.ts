@@ -76,17 +76,24 @@ void describe("Watcher schedule", () => {
     assert.equal(sink.observations.length, 3);
   });
 
-  void it("polls fast while there is a backlog, slowly once it drained", async () => {
+  void it("polls at KEDA's read rate while there is a backlog, sooner as it drains, slowly once drained", async () => {
     const { world, step, next, callTimes } = await running();
-    world.backlog = 4;
+    world.backlog = 40;
     await step(30000);
-    assert.equal(next(), 1000);
-    await step(1000);
-    await step(1000);
+    assert.equal(next(), 15000, "active: KEDA reads no faster than every 15 s");
+    world.backlog = 40;
+    await step(15000);
+    assert.equal(next(), 15000, "no drain: the same rate");
+    world.backlog = 20;
+    await step(15000);
+    assert.equal(next(), 15000, "draining 20 per 15 s: 20 to go is 15 s away");
+    world.backlog = 2;
+    await step(15000);
+    assert.equal(next(), 1667, "draining 18 per 15 s: 2 to go is 1.67 s away");
     world.backlog = 0;
-    await step(1000);
+    await step(1667);
     assert.equal(next(), 30000);
-    assert.deepEqual(callTimes(), [0, 1000, 31000, 32000, 33000, 34000]);
+    assert.deepEqual(callTimes(), [0, 1000, 31000, 46000, 61000, 76000, 77667]);
   });
 
   void it("an arrival pulls in one poll after the debounce; more arrivals share it", async () => {
@@ -203,6 +210,16 @@ void describe("Watcher arrivals", () => {
     assert.equal(next(), 50);
   });
 
+  void it("a lost reader brings the next poll of an active key within noArrivalsPollMs", async () => {
+    const { world, arrivals, step, next } = await running();
+    world.backlog = 9;
+    await step(30000);
+    assert.equal(next(), 15000);
+    await step(1000);
+    arrivals.current.disconnected();
+    assert.equal(next(), 5000, "Pulsar may be going away: the error grace must start soon");
+  });
+
   void it("subscribes with the partition count of the first snapshot and again when it changes", async () => {
     const { world, arrivals, step } = await running();
     assert.equal(arrivals.subscriptions.length, 1);
@@ -262,11 +279,11 @@ void describe("Watcher tripwire", () => {
     arrivals.current.arrive();
     world.backlog = 3;
     await step(1000);
-    await step(1000);
-    await step(1000);
+    await step(15000);
+    await step(15000);
     assert.equal(sub.rearms.length, 2, "active: the tripwire stays spent, stats follow the backlog");
     world.backlog = 0;
-    await step(1000);
+    await step(15000);
     assert.deepEqual(sub.rearms.slice(2), [clock.now()], "inactive again: armed again");
   });
 
