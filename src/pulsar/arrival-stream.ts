@@ -2,6 +2,7 @@ import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { AuthProvider } from "./auth/provider.js";
 import type { ClusterConfig } from "./cluster.js";
+import { startPartitions } from "./partition-group.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "./ports.js";
 import { ReaderConnection } from "./reader-connection.js";
 import type { ReaderTiming } from "./reader-options.js";
@@ -97,25 +98,7 @@ export class ArrivalStream implements ArrivalSource {
           logger: this.opts.logger,
         }),
     );
-    for (const r of readers) {
-      this.open.add(r);
-      r.start();
-    }
-    let closing: Promise<void> | undefined;
-    return {
-      rearm: () => {
-        for (const r of readers) r.rearm();
-      },
-      close: () => {
-        closing ??= Promise.all(
-          readers.map(async (r) => {
-            await r.close();
-            this.open.delete(r);
-          }),
-        ).then(() => undefined);
-        return closing;
-      },
-    };
+    return startPartitions(readers, this.open);
   }
 
   /** Closes every reader of every subscription. */

@@ -4,6 +4,7 @@ import type { Clock } from "../../lib/clock.js";
 import { errorText } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AuthProvider } from "../auth/provider.js";
+import { startPartitions } from "../partition-group.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "../ports.js";
 import type { ArrivalEvent } from "../snapshot.js";
 import { partitionName, topicToString, type TopicName } from "../topic-name.js";
@@ -141,25 +142,7 @@ export class BinaryArrivalSource extends EventEmitter<BinaryArrivalEvents> imple
         },
       });
     });
-    for (const t of tripwires) {
-      this.open.add(t);
-      t.start();
-    }
-    let closing: Promise<void> | undefined;
-    return {
-      rearm: () => {
-        for (const t of tripwires) t.rearm();
-      },
-      close: () => {
-        closing ??= Promise.all(
-          tripwires.map(async (t) => {
-            await t.close();
-            this.open.delete(t);
-          }),
-        ).then(() => undefined);
-        return closing;
-      },
-    };
+    return startPartitions(tripwires, this.open);
   }
 
   /** Closes every tripwire, then every connection. */
