@@ -53,9 +53,15 @@ const arrivals = async (h: HubProc, watcher: "hub" | "sidecar"): Promise<number>
 /**
  * Opens a StreamIsActive stream on `topic`, waits until the key is inactive (scaled to zero) and a
  * consumer holds a permit on the topic (`armed` of them), publishes one message over the control API
- * and resolves with the stream's pushes once the first came.
+ * and resolves with the stream's pushes once the first came. `ready`, when given, must also hold
+ * before the publish (e.g. the tripwire that is armed is the expected watcher's).
  */
-async function wakeFromZero(h: HubProc, topic: string, armed: number): Promise<boolean[]> {
+async function wakeFromZero(
+  h: HubProc,
+  topic: string,
+  armed: number,
+  ready?: () => Promise<boolean>,
+): Promise<boolean[]> {
   const keda = new KedaEmulator({ address: h.grpcAddress, reopenDelayMs: 60_000 });
   const ref = refFor({ name: `so-${topic}`, adminUrl: sim.adminUrl, topic, subscription: "workers" });
   const opened = new Latch(1);
@@ -71,7 +77,12 @@ async function wakeFromZero(h: HubProc, topic: string, armed: number): Promise<b
   try {
     await opened.wait(10_000, "stream opened");
     await eventually(async () => (await keda.isActive(ref).catch(() => true)) === false, 10_000, "inactive");
-    await eventually(async () => (await armedConsumers(sim.adminUrl, topic)) === armed, 10_000, "armed");
+    await eventually(
+      async () =>
+        (await armedConsumers(sim.adminUrl, topic)) === armed && (ready === undefined || (await ready())),
+      10_000,
+      "armed",
+    );
     assert.equal(pushed.hits, 0, "an idle key pushes nothing");
     await sim.control.publish({ topic: fullTopic(topic) });
     await pushed.wait(10_000, "true on the stream after the publish");
@@ -88,7 +99,12 @@ void test("WebSocket off: a publish wakes a scaled-to-zero key through the hub's
   const before = await arrivals(hub, "hub");
   assert.deepEqual(await wakeFromZero(hub, topic, 1), [true]);
   assert.ok(says(hub, BINARY_LINE), "the hub says its arrivals come over binary");
-  assert.equal(await arrivals(hub, "hub"), before + 1, "the hub's tripwire counted the arrival");
+  await eventually(
+    async () => (await arrivals(hub, "hub")) >= before + 1,
+    10_000,
+    "the hub's arrival counted",
+  );
+  assert.equal(await arrivals(hub, "hub"), before + 1, "the hub's tripwire counted one arrival");
 });
 
 void test("WebSocket off: a sidecar holding the lease wakes the key over binary", async () => {
@@ -107,12 +123,27 @@ void test("WebSocket off: a sidecar holding the lease wakes the key over binary"
   const hubBefore = await arrivals(hub, "hub");
   const before = await arrivals(hub, "sidecar");
   const granted = sidecar.firstLine((l) => msgOf(l) === "granted: watching", 10_000);
-  const pushes = wakeFromZero(hub, topic, 1);
+  let isGranted = false;
+  void granted.then(() => (isGranted = true));
+  // The one armed tripwire must be the sidecar's: granted, and the hub watching no more keys itself
+  // than before (a hub tripwire closing during the hand-over would leave the publish to the
+  // sidecar's gap poll, which wakes the key without an arrival).
+  const hubReaders = async (): Promise<number> =>
+    sampleSum(await scrape(hub.httpPort), "pps_hub_arrival_readers", {});
+  const readersBefore = await hubReaders();
+  const hubWatchesNothing = async (): Promise<boolean> => (await hubReaders()) === readersBefore;
+  const pushes = wakeFromZero(hub, topic, 1, async () => isGranted && (await hubWatchesNothing()));
   await granted;
   assert.deepEqual(await pushes, [true]);
   // The sidecar opens its cluster's access with the first grant, and logs the transport then.
   assert.ok(says(sidecar, BINARY_LINE), "the sidecar says its arrivals come over binary");
-  assert.equal(await arrivals(hub, "sidecar"), before + 1, "the sidecar's tripwire counted the arrival");
+  // The push may come from the sidecar's observation a moment before its arrival frame is counted.
+  await eventually(
+    async () => (await arrivals(hub, "sidecar")) >= before + 1,
+    10_000,
+    "the sidecar's arrival counted",
+  );
+  assert.equal(await arrivals(hub, "sidecar"), before + 1, "the sidecar's tripwire counted one arrival");
   assert.equal(await arrivals(hub, "hub"), hubBefore, "the hub did not watch the sidecar's key");
   assert.ok(sampleSum(await scrape(hub.httpPort), "pps_leases", { holder: "sidecar" }) >= 1);
 });
