@@ -5,7 +5,8 @@ import type { HubProc } from "../../test/support/programs.js";
 import { sampleSum, scrape } from "../../test/support/scrape.js";
 import { delay } from "./load.js";
 import { mb } from "./proc-sample.js";
-import { nowMs } from "./stats.js";
+import { judged, type Figure } from "./report.js";
+import { ms, nowMs, type Summary } from "./stats.js";
 
 /**
  * What the hostile scenarios measure on the hub while an attacker (its own process) runs: the
@@ -75,4 +76,17 @@ export async function heapOf(hub: HubProc): Promise<string> {
   const total = sampleSum(text, "nodejs_heap_size_total_bytes");
   const external = sampleSum(text, "nodejs_external_memory_bytes");
   return `heap ${mb(used)} used of ${mb(total)}, external ${mb(external)}`;
+}
+
+/** The row every hostile scenario judges: the valid KEDA caller's p99 while `during` ran. */
+export function kedaP99Row(scenario: string, during: string, lat: Summary, failures: number): Figure {
+  return judged(
+    scenario,
+    `valid KEDA GetMetrics p99 during ${during}`,
+    lat.p99,
+    ms(lat.p99),
+    "< 50 ms",
+    (v) => v < 50,
+    `${lat.n} calls, ${failures} failed, p50 ${ms(lat.p50)}, max ${ms(lat.max)}`,
+  );
 }
