@@ -2,7 +2,7 @@ import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { AuthProvider } from "./auth/provider.js";
 import type { ClusterConfig } from "./cluster.js";
-import { startPartitions } from "./partition-group.js";
+import { partitionIndexes, startPartitions } from "./partition-group.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "./ports.js";
 import { ReaderConnection } from "./reader-connection.js";
 import type { ReaderTiming } from "./reader-options.js";
@@ -76,7 +76,7 @@ export class ArrivalStream implements ArrivalSource {
       }
       onStatus(s);
     };
-    const indexes = partitions > 0 ? [...Array(partitions).keys()] : [-1];
+    const indexes = partitionIndexes(partitions);
     const readers = indexes.map(
       (i) =>
         new ReaderConnection({

@@ -1,5 +1,10 @@
 import type { ArrivalSubscription } from "./ports.js";
 
+/** The partition indexes a subscription watches: 0..n-1, or [-1] (the topic itself) when n is 0. */
+export function partitionIndexes(partitions: number): number[] {
+  return partitions > 0 ? [...Array(partitions).keys()] : [-1];
+}
+
 /** One partition's arrival watcher (a binary tripwire or a WebSocket reader). */
 export interface PartitionWatcher {
   start(): void;

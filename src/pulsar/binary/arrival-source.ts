@@ -4,7 +4,7 @@ import type { Clock } from "../../lib/clock.js";
 import { errorText } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AuthProvider } from "../auth/provider.js";
-import { startPartitions } from "../partition-group.js";
+import { partitionIndexes, startPartitions } from "../partition-group.js";
 import type { ArrivalSource, ArrivalStatus, ArrivalSubscription } from "../ports.js";
 import type { ArrivalEvent } from "../snapshot.js";
 import { partitionName, topicToString, type TopicName } from "../topic-name.js";
@@ -112,7 +112,7 @@ export class BinaryArrivalSource extends EventEmitter<BinaryArrivalEvents> imple
     onStatus: (s: ArrivalStatus) => void,
   ): ArrivalSubscription {
     void this.checkPartitions(topic, partitions);
-    const indexes = partitions > 0 ? [...Array(partitions).keys()] : [-1];
+    const indexes = partitionIndexes(partitions);
     const tripwires = indexes.map((partition) => {
       const where = { topic, partition };
       return new TripwireConsumer({
